@@ -1,0 +1,76 @@
+# compteur — the two commands a newcomer needs are `make demo` and `make test`.
+# Both set up what they need themselves (only Rust and Python 3 must be installed).
+
+CARGO        ?= cargo
+PYTHON       ?= python3
+VENV         ?= .venv
+VENV_PY      := $(VENV)/bin/python
+PROTOCOL_CRATES := compteur-obis compteur-hdlc compteur-dlms compteur-mbus
+FUZZ_SECONDS ?= 60
+
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
+        venv fuzz bench clean
+
+all: test
+
+## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
+test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay
+	@echo "make test: all checks passed"
+
+## demo: the main job on simulated data (today: describe OBIS codes of an E450 push).
+demo: check-tools
+	$(CARGO) build --quiet -p compteur-e450 --bin compteur
+	@echo "== compteur obis: what the codes of an E450 push mean =="
+	./target/debug/compteur obis 1-1:1.8.0 1-1:2.8.0 1-0:1.7.0 1-0:32.7.0 1-0:31.7.0 0-0:1.0.0 0-8:25.9.0 1.8.1
+	@echo "== the same as JSON =="
+	./target/debug/compteur obis --json 1-1:1.8.0*255 0-1:24.2.1*255
+
+check-tools:
+	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found: install Rust from https://rustup.rs"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9 or later"; exit 1; }
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+	cd fuzz && $(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+cargo-test:
+	$(CARGO) test --workspace
+
+## no-std: every protocol crate builds and tests without its default features.
+no-std:
+	@for c in $(PROTOCOL_CRATES); do \
+	  echo "== $$c --no-default-features"; \
+	  $(CARGO) test -p $$c --no-default-features || exit 1; \
+	done
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+## fuzz-replay: run every fuzz target over its committed seeds, on stable.
+fuzz-replay:
+	cd fuzz && $(CARGO) test --no-default-features
+
+## fuzz: run each fuzz target for FUZZ_SECONDS (cargo-fuzz on stable via RUSTC_BOOTSTRAP).
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for t in $$(RUSTC_BOOTSTRAP=1 $(CARGO) fuzz list); do \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
+
+bench:
+	$(CARGO) bench -p compteur-benches
+
+venv: $(VENV)/.ready
+$(VENV)/.ready:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV) fuzz/target

@@ -1,0 +1,5 @@
+//! The `compteur` command-line tool.
+
+fn main() {
+    println!("compteur");
+}
