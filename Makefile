@@ -38,8 +38,9 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-cargo-test:
-	$(CARGO) test --workspace
+# The interop tests find the peers through COMPTEUR_PYTHON.
+cargo-test: venv
+	COMPTEUR_PYTHON=$(abspath $(VENV_PY)) $(CARGO) test --workspace
 
 ## no-std: every protocol crate builds and tests without its default features.
 no-std:
@@ -65,10 +66,12 @@ fuzz:
 bench:
 	$(CARGO) bench -p compteur-benches
 
+## venv: the Python virtual environment with the independent peers the interop tests use.
 venv: $(VENV)/.ready
-$(VENV)/.ready:
+$(VENV)/.ready: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --upgrade pip
+	$(VENV_PY) -m pip install --quiet -r tests/requirements.txt
 	touch $@
 
 clean:
