@@ -1,6 +1,7 @@
 //! The compteur facade for the Landis+Gyr E450.
 //!
-//! Today this crate re-exports the layer crates and hosts the `compteur` command-line tool.
+//! Today this crate re-exports the layer crates and hosts the `compteur` command-line tool
+//! ([`cli`]).
 //! It will hold the meter client (serial and TCP, blocking and tokio), the push listener for
 //! the customer information interface and the simulated E450.
 //!
@@ -9,6 +10,8 @@
 //! assert_eq!(code.c(), 1);
 //! ```
 #![forbid(unsafe_code)]
+
+pub mod cli;
 
 pub use dlms;
 pub use hdlc;

@@ -1,5 +1,5 @@
-//! The `compteur` command-line tool.
+//! The `compteur` command-line tool; see `e450::cli`.
 
-fn main() {
-    println!("compteur");
+fn main() -> std::process::ExitCode {
+    e450::cli::main()
 }
