@@ -83,6 +83,8 @@ extern crate std;
 
 pub mod apdu;
 #[cfg(feature = "alloc")]
+pub mod cosem;
+#[cfg(feature = "alloc")]
 mod data;
 mod dataref;
 mod datetime;
