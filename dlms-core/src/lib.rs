@@ -91,6 +91,8 @@ mod datetime;
 mod error;
 mod reader;
 pub mod security;
+#[cfg(feature = "alloc")]
+pub mod session;
 mod types;
 
 #[cfg(feature = "alloc")]
