@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod push;
+pub mod reading;
 
 pub use dlms;
 pub use hdlc;

@@ -1,0 +1,63 @@
+//! Fuzz target `push_listener`: the e450 push listener on arbitrary line bytes.
+
+use e450::push::{
+    Message, PushConfig, PushError, PushListener, Template, decode_apdu, decode_body,
+};
+
+fn run_chunked(config: &PushConfig, data: &[u8], chunk: usize) -> (Vec<serde_json::Value>, u64) {
+    let mut l = PushListener::new(config.clone());
+    let mut out = Vec::new();
+    for c in data.chunks(chunk.max(1)) {
+        l.feed(c);
+        for item in l.messages() {
+            out.push(match &item {
+                Ok(m) => m.to_json_value(),
+                Err(e) => e.to_json_value(),
+            });
+            check(&item, data.len());
+        }
+    }
+    if let Some(e) = l.finish() {
+        out.push(e.to_json_value());
+    }
+    (out, l.stats().messages)
+}
+
+fn check(item: &Result<Message, PushError>, len: usize) {
+    let offset = match item {
+        Ok(m) => m.offset(),
+        Err(e) => e.offset(),
+    };
+    assert!(
+        offset <= len,
+        "offset {offset} beyond the input ({len} bytes)"
+    );
+}
+
+/// The first byte picks the chunk size; the rest is the line. Feeding in chunks and whole must
+/// give the same messages; offsets stay inside the input; the bare-APDU and body entries must
+/// not panic.
+pub fn run(data: &[u8]) {
+    let Some((&first, line)) = data.split_first() else {
+        return;
+    };
+    let config = PushConfig {
+        key: Some(dlms::security::EncryptionKey::new([0x11; 16])),
+        auth_key: (first & 0x80 != 0).then(|| dlms::security::AuthenticationKey::new([0x22; 16])),
+        template: Template::builtin(if first & 0x40 != 0 {
+            "burgenland"
+        } else {
+            "wiener-netze"
+        })
+        .ok(),
+        replay_guard: first & 0x20 != 0,
+    };
+    let (whole, messages) = run_chunked(&config, line, line.len());
+    let (chunked, _) = run_chunked(&config, line, usize::from(first & 0x1F) + 1);
+    assert_eq!(whole, chunked, "chunking changed the result");
+    let ok = whole.iter().filter(|j| j["kind"] != "error").count();
+    assert_eq!(ok as u64, messages, "stats count the messages");
+    let _ = decode_apdu(line, &config);
+    let _ = decode_apdu(line, &PushConfig::default());
+    let _ = decode_body(line, &config);
+}
