@@ -5,7 +5,31 @@
 //! broken (a round trip that does not hold, a value that fails its own checks).
 #![forbid(unsafe_code)]
 
+pub mod apdu;
+pub mod ciphered;
+pub mod client_session;
+pub mod cosem;
+pub mod data;
+pub mod hdlc_connection;
+pub mod hdlc_decoder;
+pub mod hdlc_frame;
+pub mod mbus_frame;
+pub mod mbus_records;
 pub mod obis;
+pub mod push_listener;
 
 /// Every target: its name (the folder under `corpus/`) and its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("obis", obis::run)];
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("obis", obis::run),
+    ("mbus_frame", mbus_frame::run),
+    ("mbus_records", mbus_records::run),
+    ("ciphered", ciphered::run),
+    ("data", data::run),
+    ("apdu", apdu::run),
+    ("hdlc_frame", hdlc_frame::run),
+    ("hdlc_decoder", hdlc_decoder::run),
+    ("hdlc_connection", hdlc_connection::run),
+    ("cosem", cosem::run),
+    ("client_session", client_session::run),
+    ("push_listener", push_listener::run),
+];
