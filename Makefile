@@ -19,13 +19,16 @@ all: test
 test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay
 	@echo "make test: all checks passed"
 
-## demo: the main job on simulated data (today: describe OBIS codes of an E450 push).
+## demo: the main job on built-in data: decode a real E450 push, then explain its OBIS codes.
 demo: check-tools
 	$(CARGO) build --quiet -p compteur-e450 --bin compteur
+	@echo "== compteur decode: a real E450 push (Graz layout, AES-GCM encrypted and authenticated) =="
+	./target/debug/compteur decode --key-file e450/testdata/graz_e450_push.keys.toml "$$(cat e450/testdata/graz_e450_push.hex)"
+	@echo "== the same push as JSON =="
+	./target/debug/compteur decode --json --key-file e450/testdata/graz_e450_push.keys.toml "$$(cat e450/testdata/graz_e450_push.hex)"
 	@echo "== compteur obis: what the codes of an E450 push mean =="
-	./target/debug/compteur obis 1-1:1.8.0 1-1:2.8.0 1-0:1.7.0 1-0:32.7.0 1-0:31.7.0 0-0:1.0.0 0-8:25.9.0 1.8.1
-	@echo "== the same as JSON =="
-	./target/debug/compteur obis --json 1-1:1.8.0*255 0-1:24.2.1*255
+	./target/debug/compteur obis 1-1:1.8.0 1-0:1.7.0 1-0:32.7.0 0-0:1.0.0 0-8:25.9.0 1.8.1
+	@echo "(the simulated E450 arrives with the simulator; see README.md for the status)"
 
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found: install Rust from https://rustup.rs"; exit 1; }

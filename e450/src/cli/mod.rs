@@ -20,6 +20,10 @@ use obis::registry::{self, RegistryEntry};
 use obis::{ObisCode, ParseError, Unit, describe};
 use serde::Serialize;
 
+mod decode;
+
+pub use decode::DecodeArgs;
+
 /// Exit status for bad input (also what clap uses for usage errors).
 pub const EXIT_USAGE: u8 = 2;
 
@@ -40,6 +44,10 @@ pub enum Command {
     /// Accepts every textual form: 1-0:1.8.0*255, 1-0:1.8.0.255, 1.0.1.8.0.255, 1-0:1.8.0,
     /// the short 1.8.0 (electricity, channel 0) and 12 hex digits (0100010800FF).
     Obis(ObisArgs),
+
+    /// Decode a captured customer-interface stream (HDLC frames as read from the serial
+    /// line, garbage in between allowed) or a bare DLMS APDU.
+    Decode(DecodeArgs),
 }
 
 /// Arguments of `compteur obis`.
@@ -90,6 +98,7 @@ where
     };
     let result = match cli.command {
         Command::Obis(args) => obis_command(&args, out, err),
+        Command::Decode(args) => decode::run(&args, out, err),
     };
     // Writing failed (e.g. a closed pipe): nothing more to say, status 1.
     result.unwrap_or(1)
