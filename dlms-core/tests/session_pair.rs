@@ -1097,3 +1097,634 @@ fn large_action_parameters_go_in_blocks() {
     assert!(p.sent - before >= 6, "{} APDUs", p.sent - before);
     assert_eq!(p.model.calls, vec![(m, Some(big))]);
 }
+
+// ---- Dedicated key (ded- APDUs) ----
+
+const DED_KEY: [u8; 16] = [0x55; 16];
+
+fn ded_gmac() -> ClientConfig {
+    let mut cfg = gmac(Keys::GREEN_BOOK);
+    cfg.ciphering = Some(
+        Ciphering::new(Keys::GREEN_BOOK, CLIENT_TITLE)
+            .with_dedicated_key(dlms::security::EncryptionKey::new(DED_KEY)),
+    );
+    cfg
+}
+
+/// Sends what the client queued, one APDU at a time, and returns (request, answer) tag bytes.
+fn exchange_tags(p: &mut Pair) -> Vec<(u8, u8)> {
+    let mut tags = Vec::new();
+    while let Some(apdu) = p.client.poll_transmit() {
+        p.server.handle_apdu(p.sap, &apdu, &mut p.model);
+        while let Some(answer) = p.server.poll_transmit() {
+            tags.push((apdu[0], answer[0]));
+            p.client.handle_apdu(&answer, p.now);
+        }
+    }
+    tags
+}
+
+#[test]
+fn dedicated_key_association_gets_and_sets_with_ded_apdus() {
+    let mut p = Pair::new(ded_gmac());
+    p.client.associate(p.now).unwrap();
+    assert!(!p.client.uses_dedicated_key());
+    let tags = exchange_tags(&mut p);
+    // AARQ/AARE (the initiate is glo-ciphered under the global key), then the HLS action
+    // already under the dedicated key.
+    assert_eq!(
+        tags,
+        [
+            (Tag::AARQ.0, Tag::AARE.0),
+            (Tag::DED_ACTION_REQUEST.0, Tag::DED_ACTION_RESPONSE.0)
+        ]
+    );
+    assert!(matches!(p.client.poll_event(), Some(Event::Associated(_))));
+    assert!(p.client.uses_dedicated_key());
+    assert!(p.server.uses_dedicated_key());
+
+    p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    assert_eq!(
+        exchange_tags(&mut p),
+        [(Tag::DED_GET_REQUEST.0, Tag::DED_GET_RESPONSE.0)]
+    );
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        result.unwrap().into_data(),
+        Some(Data::DoubleLongUnsigned(482_939))
+    );
+
+    p.client
+        .set(
+            attr(1, SERIAL, 2),
+            None,
+            Data::OctetString(b"42".to_vec()),
+            p.now,
+        )
+        .unwrap();
+    assert_eq!(
+        exchange_tags(&mut p),
+        [(Tag::DED_SET_REQUEST.0, Tag::DED_SET_RESPONSE.0)]
+    );
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(result.unwrap(), Response::Set(DataAccessResult::SUCCESS));
+    assert_eq!(
+        p.model.value(1, SERIAL, 2),
+        Some(&Data::OctetString(b"42".to_vec()))
+    );
+
+    // A long answer: every block is a ded-get-response.
+    p.client.get(attr(7, PROFILE, 2), None, p.now).unwrap();
+    let tags = exchange_tags(&mut p);
+    assert!(tags.len() > 10);
+    assert!(
+        tags.iter()
+            .all(|t| *t == (Tag::DED_GET_REQUEST.0, Tag::DED_GET_RESPONSE.0))
+    );
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        result
+            .unwrap()
+            .into_data()
+            .unwrap()
+            .as_slice()
+            .unwrap()
+            .len(),
+        2880
+    );
+}
+
+#[test]
+fn dedicated_key_is_sent_in_the_ciphered_initiate_and_never_printed() {
+    let cfg = ded_gmac();
+    let text = format!("{cfg:?}");
+    assert!(text.contains("EncryptionKey(<redacted>)"));
+    assert!(!text.contains("85, 85"), "{text}");
+    let mut p = Pair::new(cfg);
+    p.client.associate(p.now).unwrap();
+    let aarq = p.client.poll_transmit().unwrap();
+    assert!(!aarq.windows(16).any(|w| w == DED_KEY));
+    let Apdu::Aarq(a) = Apdu::parse(&aarq).unwrap() else {
+        panic!()
+    };
+    let Some(UserInformation::Ciphered(c)) = a.user_information else {
+        panic!()
+    };
+    assert_eq!(c.tag, Tag::GLO_INITIATE_REQUEST);
+    // Deciphered with the global key, the InitiateRequest carries the dedicated key.
+    let cipher = dlms::security::SuiteZeroCipher::new(&Keys::GREEN_BOOK.encryption);
+    let plain = cipher
+        .decrypt(
+            dlms::security::Authentication::Key(&Keys::GREEN_BOOK.authentication),
+            &c.security_header(CLIENT_TITLE),
+            c.ciphertext,
+        )
+        .unwrap();
+    let Apdu::InitiateRequest(ir) = Apdu::parse(&plain.plaintext).unwrap() else {
+        panic!()
+    };
+    assert_eq!(ir.dedicated_key.unwrap().as_bytes(), DED_KEY);
+}
+
+/// A get-response for invoke id `invoke`, glo-ciphered under the global key by the server.
+fn glo_get_response(invoke: u8, ic: u32) -> Vec<u8> {
+    let plain = [0xC4, 0x01, 0xC0 | invoke, 0x00, 0x12, 0x00, 0x2A];
+    let server_title = ServerConfig::default().system_title;
+    let header = dlms::security::SecurityHeader::new(server_title, 0x30, ic);
+    let cipher = dlms::security::SuiteZeroCipher::new(&Keys::GREEN_BOOK.encryption);
+    let payload = cipher
+        .encrypt(Some(&Keys::GREEN_BOOK.authentication), &header, &plain)
+        .unwrap();
+    Apdu::Ciphered(Ciphered {
+        tag: Tag::GLO_GET_RESPONSE,
+        security_control: SecurityControl(0x30),
+        invocation_counter: ic,
+        ciphertext: &payload,
+    })
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn global_key_response_is_refused_when_the_dedicated_key_is_in_force() {
+    let mut p = Pair::new(ded_gmac());
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    let req = p.client.poll_transmit().unwrap();
+    assert_eq!(req[0], Tag::DED_GET_REQUEST.0);
+    p.client.handle_apdu(&glo_get_response(2, 1000), p.now);
+    assert!(matches!(
+        expect_error(&mut p.client, h),
+        SessionError::CipheringMismatch { tag: 0xCC, .. }
+    ));
+    // The association carries on with ded- APDUs.
+    assert_eq!(
+        p.get(attr(3, IMPORT, 2), None).into_data(),
+        Some(Data::DoubleLongUnsigned(482_939))
+    );
+}
+
+#[test]
+fn ded_response_without_a_dedicated_key_is_refused() {
+    let mut p = Pair::new(ciphered_gmac());
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    p.client.poll_transmit().unwrap();
+    let mut answer = glo_get_response(2, 1000);
+    answer[0] = Tag::DED_GET_RESPONSE.0;
+    p.client.handle_apdu(&answer, p.now);
+    assert!(matches!(
+        expect_error(&mut p.client, h),
+        SessionError::CipheringMismatch { tag: 0xD4, .. }
+    ));
+}
+
+#[test]
+fn server_refuses_global_key_requests_when_the_dedicated_key_is_in_force() {
+    let mut p = Pair::new(ded_gmac());
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let plain = [0xC0, 0x01, 0xC5, 0x00, 0x03, 1, 0, 1, 8, 0, 255, 0x02, 0x00];
+    let header = dlms::security::SecurityHeader::new(CLIENT_TITLE, 0x30, 5000);
+    let cipher = dlms::security::SuiteZeroCipher::new(&Keys::GREEN_BOOK.encryption);
+    let payload = cipher
+        .encrypt(Some(&Keys::GREEN_BOOK.authentication), &header, &plain)
+        .unwrap();
+    let glo = Apdu::Ciphered(Ciphered {
+        tag: Tag::GLO_GET_REQUEST,
+        security_control: SecurityControl(0x30),
+        invocation_counter: 5000,
+        ciphertext: &payload,
+    })
+    .to_vec()
+    .unwrap();
+    p.server.handle_apdu(1, &glo, &mut p.model);
+    let answer = p.server.poll_transmit().unwrap();
+    assert_eq!(answer[0], Tag::EXCEPTION_RESPONSE.0);
+}
+
+#[test]
+fn plain_aarq_with_a_dedicated_key_is_rejected() {
+    let aarq = Apdu::Aarq(Aarq {
+        protocol_version: None,
+        application_context: ApplicationContext::LOGICAL_NAME,
+        calling_ap_title: None,
+        calling_ae_qualifier: None,
+        sender_acse_requirements: None,
+        mechanism_name: None,
+        calling_authentication_value: None,
+        user_information: Some(UserInformation::InitiateRequest(InitiateRequest {
+            dedicated_key: Some(DedicatedKey::new(&DED_KEY)),
+            response_allowed: None,
+            proposed_quality_of_service: None,
+            proposed_dlms_version: 6,
+            proposed_conformance: ClientConfig::DEFAULT_CONFORMANCE,
+            client_max_receive_pdu_size: 1024,
+        })),
+        other: Vec::new(),
+    })
+    .to_vec()
+    .unwrap();
+    let mut server = ServerSession::new(ServerConfig::default());
+    let mut model = meter(1);
+    server.handle_apdu(16, &aarq, &mut model);
+    let aare = server.poll_transmit().unwrap();
+    let Apdu::Aare(a) = Apdu::parse(&aare).unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.result, AssociationResult::REJECTED_PERMANENT);
+    assert!(!server.is_associated());
+}
+
+// ---- Object list access rights ----
+
+fn object_list(p: &mut Pair) -> Vec<dlms::cosem::ObjectListEntry> {
+    use dlms::cosem::AttributeValue;
+    let list = p
+        .get(attr(15, ASSOCIATION_LN, 2), None)
+        .into_data()
+        .unwrap();
+    Vec::<dlms::cosem::ObjectListEntry>::from_data(&list).unwrap()
+}
+
+fn listed(
+    list: &[dlms::cosem::ObjectListEntry],
+    class: u16,
+    ln: ObisCode,
+) -> &dlms::cosem::ObjectListEntry {
+    list.iter()
+        .find(|e| e.class_id.0 == class && e.logical_name == ln)
+        .unwrap()
+}
+
+#[test]
+fn object_list_access_rights_follow_the_client() {
+    use dlms::cosem::{AttributeAccessMode as A, MethodAccessMode as M};
+
+    // Public client 16: everything read-only, no method.
+    let mut p = Pair::new(ClientConfig::new(16));
+    p.associate();
+    let list = object_list(&mut p);
+    assert_eq!(list.len(), 7);
+    for e in &list {
+        assert!(!e.attribute_access.is_empty(), "{e:?}");
+        assert!(
+            e.attribute_access
+                .iter()
+                .all(|a| a.access_mode == A::READ_ONLY),
+            "{e:?}"
+        );
+        assert!(
+            e.method_access
+                .iter()
+                .all(|m| m.access_mode == M::NO_ACCESS),
+            "{e:?}"
+        );
+    }
+    let clock = listed(&list, 8, CLOCK);
+    assert_eq!(clock.attribute_access_mode(1), Some(A::READ_ONLY));
+    assert_eq!(clock.attribute_access_mode(2), Some(A::READ_ONLY));
+    assert_eq!(clock.method_access_mode(6), Some(M::NO_ACCESS));
+    let profile = listed(&list, 7, PROFILE);
+    assert_eq!(profile.version, 1);
+    let buffer = profile.attribute_access.iter().find(|a| a.id == 2).unwrap();
+    assert_eq!(buffer.selectors.as_deref(), Some(&[1, 2][..]));
+    let ids: Vec<i8> = profile.attribute_access.iter().map(|a| a.id).collect();
+    assert_eq!(ids, [1, 2, 3, 7, 8]);
+    let assoc = listed(&list, 15, ASSOCIATION_LN);
+    assert_eq!(assoc.version, 2);
+    assert!(assoc.method_access.is_empty());
+
+    // Management client 1 (LLS): the writable attributes are read-write, methods allowed.
+    let mut p = Pair::new(lls("12345678"));
+    p.associate();
+    let list = object_list(&mut p);
+    let clock = listed(&list, 8, CLOCK);
+    assert_eq!(clock.attribute_access_mode(1), Some(A::READ_ONLY));
+    assert_eq!(clock.attribute_access_mode(2), Some(A::READ_AND_WRITE));
+    assert_eq!(clock.method_access_mode(6), Some(M::ACCESS));
+    let serial = listed(&list, 1, SERIAL);
+    assert_eq!(serial.attribute_access_mode(2), Some(A::READ_AND_WRITE));
+    let import = listed(&list, 3, IMPORT);
+    assert_eq!(import.attribute_access_mode(2), Some(A::READ_ONLY));
+    assert_eq!(import.attribute_access_mode(3), Some(A::READ_ONLY));
+    assert!(import.method_access.is_empty());
+    let assoc = listed(&list, 15, ASSOCIATION_LN);
+    assert_eq!(assoc.method_access_mode(1), Some(M::ACCESS));
+    // What the list says is what the server does: the clock can be written.
+    p.client
+        .set(attr(8, CLOCK, 2), None, dt_data(row_time(3)), p.now)
+        .unwrap();
+    assert_eq!(
+        p.response().unwrap(),
+        Response::Set(DataAccessResult::SUCCESS)
+    );
+}
+
+// ---- SET with list in datablocks ----
+
+#[test]
+fn large_set_with_list_goes_in_datablocks() {
+    let mut server = ServerConfig::default();
+    server.max_receive_pdu = 128;
+    let mut p = Pair::with_server(lls("12345678"), server);
+    p.associate();
+    let big = Data::OctetString((0..700u32).map(|i| i as u8).collect());
+    let time = dt_data(row_time(7));
+    let list = vec![
+        AttributeAccess {
+            attribute: attr(1, SERIAL, 2),
+            access: None,
+        },
+        AttributeAccess {
+            attribute: attr(8, CLOCK, 2),
+            access: None,
+        },
+        AttributeAccess {
+            attribute: attr(3, IMPORT, 2),
+            access: None,
+        },
+    ];
+    p.client
+        .set_with_list(
+            list,
+            vec![big.clone(), time.clone(), Data::DoubleLongUnsigned(1)],
+            p.now,
+        )
+        .unwrap();
+    // Watch the wire: a first block with the list, then datablocks, every one within the
+    // server's limit.
+    let mut requests = Vec::new();
+    while let Some(apdu) = p.client.poll_transmit() {
+        assert!(apdu.len() <= 128, "{} bytes", apdu.len());
+        requests.push(apdu[..2].to_vec());
+        p.server.handle_apdu(p.sap, &apdu, &mut p.model);
+        while let Some(answer) = p.server.poll_transmit() {
+            p.client.handle_apdu(&answer, p.now);
+        }
+    }
+    assert!(requests.len() >= 6, "{}", requests.len());
+    assert_eq!(requests[0], [0xC1, 0x05]);
+    assert!(requests[1..].iter().all(|r| r[..] == [0xC1, 0x03]));
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        result.unwrap(),
+        Response::SetList(vec![
+            DataAccessResult::SUCCESS,
+            DataAccessResult::SUCCESS,
+            DataAccessResult::READ_WRITE_DENIED,
+        ])
+    );
+    assert_eq!(p.model.value(1, SERIAL, 2), Some(&big));
+    assert_eq!(p.model.value(8, CLOCK, 2), Some(&time));
+    assert_eq!(
+        p.model.value(3, IMPORT, 2),
+        Some(&Data::DoubleLongUnsigned(482_939))
+    );
+}
+
+#[test]
+fn large_set_with_list_when_ciphered_with_the_dedicated_key() {
+    let mut cfg = ded_gmac();
+    cfg.max_receive_pdu = 1024;
+    let mut server = ServerConfig::default();
+    server.max_receive_pdu = 200;
+    let mut p = Pair::with_server(cfg, server);
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let big = Data::OctetString(vec![0xA5; 900]);
+    p.client
+        .set_with_list(
+            vec![AttributeAccess {
+                attribute: attr(1, SERIAL, 2),
+                access: None,
+            }],
+            vec![big.clone()],
+            p.now,
+        )
+        .unwrap();
+    let tags = exchange_tags(&mut p);
+    assert!(tags.len() >= 5);
+    assert!(
+        tags.iter()
+            .all(|t| *t == (Tag::DED_SET_REQUEST.0, Tag::DED_SET_RESPONSE.0))
+    );
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(
+        result.unwrap(),
+        Response::SetList(vec![DataAccessResult::SUCCESS])
+    );
+    assert_eq!(p.model.value(1, SERIAL, 2), Some(&big));
+}
+
+#[test]
+fn set_with_list_block_answered_with_another_list_length_is_refused() {
+    let mut server = ServerConfig::default();
+    server.max_receive_pdu = 128;
+    let mut p = Pair::with_server(lls("12345678"), server);
+    p.associate();
+    let h = p
+        .client
+        .set_with_list(
+            vec![AttributeAccess {
+                attribute: attr(1, SERIAL, 2),
+                access: None,
+            }],
+            vec![Data::OctetString(vec![1; 150])],
+            p.now,
+        )
+        .unwrap();
+    let first = p.client.poll_transmit().unwrap();
+    assert_eq!(&first[..2], [0xC1, 0x05]);
+    let invoke = first[2];
+    // Block 1 acknowledged; the client sends block 2, the last.
+    p.client
+        .handle_apdu(&[0xC5, 0x02, invoke, 0, 0, 0, 1], p.now);
+    let second = p.client.poll_transmit().unwrap();
+    assert_eq!(second[..4], [0xC1, 0x03, invoke, 0x01]);
+    assert_eq!(second[4..8], [0, 0, 0, 2]);
+    // A last-datablock-with-list of two results for a list of one.
+    p.client
+        .handle_apdu(&[0xC5, 0x04, invoke, 0x02, 0x00, 0x00, 0, 0, 0, 2], p.now);
+    let e = expect_error(&mut p.client, h);
+    assert!(
+        matches!(e, SessionError::UnexpectedApdu { tag: 0xC5, context } if context.contains("length")),
+        "{e:?}"
+    );
+}
+
+/// A ciphered LLS AARQ for SAP 1 whose InitiateRequest carries `key` as the dedicated key.
+fn ciphered_aarq_with_dedicated_key(key: &[u8]) -> Vec<u8> {
+    let ir = Apdu::InitiateRequest(InitiateRequest {
+        dedicated_key: Some(DedicatedKey::new(key)),
+        response_allowed: None,
+        proposed_quality_of_service: None,
+        proposed_dlms_version: 6,
+        proposed_conformance: ClientConfig::DEFAULT_CONFORMANCE,
+        client_max_receive_pdu_size: 1024,
+    })
+    .to_vec()
+    .unwrap();
+    let header = dlms::security::SecurityHeader::new(CLIENT_TITLE, 0x30, 1);
+    let cipher = dlms::security::SuiteZeroCipher::new(&Keys::GREEN_BOOK.encryption);
+    let payload = cipher
+        .encrypt(Some(&Keys::GREEN_BOOK.authentication), &header, &ir)
+        .unwrap();
+    Apdu::Aarq(Aarq {
+        protocol_version: None,
+        application_context: ApplicationContext::LOGICAL_NAME_WITH_CIPHERING,
+        calling_ap_title: Some(&CLIENT_TITLE),
+        calling_ae_qualifier: None,
+        sender_acse_requirements: Some(true),
+        mechanism_name: Some(MechanismName::LLS),
+        calling_authentication_value: Some(AuthenticationValue {
+            kind: AuthenticationValue::CHARSTRING,
+            value: b"12345678",
+        }),
+        user_information: Some(UserInformation::Ciphered(Ciphered {
+            tag: Tag::GLO_INITIATE_REQUEST,
+            security_control: SecurityControl(0x30),
+            invocation_counter: 1,
+            ciphertext: &payload,
+        })),
+        other: Vec::new(),
+    })
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn server_accepts_a_16_byte_dedicated_key_only() {
+    let mut model = meter(1);
+    let mut server = ServerSession::new(ServerConfig::default());
+    server.handle_apdu(1, &ciphered_aarq_with_dedicated_key(&DED_KEY), &mut model);
+    let aare = server.poll_transmit().unwrap();
+    let Apdu::Aare(a) = Apdu::parse(&aare).unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.result, AssociationResult::ACCEPTED);
+    // The initiate response still goes under the global key.
+    assert!(
+        matches!(a.user_information, Some(UserInformation::Ciphered(c)) if c.tag == Tag::GLO_INITIATE_RESPONSE)
+    );
+    assert!(server.uses_dedicated_key());
+
+    let mut server = ServerSession::new(ServerConfig::default());
+    server.handle_apdu(1, &ciphered_aarq_with_dedicated_key(&[1; 8]), &mut model);
+    let aare = server.poll_transmit().unwrap();
+    let Apdu::Aare(a) = Apdu::parse(&aare).unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.result, AssociationResult::REJECTED_PERMANENT);
+    assert!(!server.is_associated());
+}
+
+#[test]
+fn dedicated_key_with_lls_and_ciphering() {
+    let mut cfg = lls("12345678");
+    cfg.ciphering = Some(
+        Ciphering::new(Keys::GREEN_BOOK, CLIENT_TITLE)
+            .with_dedicated_key(dlms::security::EncryptionKey::new([0x3C; 16])),
+    );
+    let mut p = Pair::new(cfg);
+    p.client.associate(p.now).unwrap();
+    assert_eq!(exchange_tags(&mut p), [(Tag::AARQ.0, Tag::AARE.0)]);
+    assert!(matches!(p.client.poll_event(), Some(Event::Associated(_))));
+    p.client
+        .action(
+            MethodDescriptor {
+                class_id: 8,
+                instance: CLOCK,
+                method: 6,
+            },
+            Some(Data::Integer(0)),
+            p.now,
+        )
+        .unwrap();
+    assert_eq!(
+        exchange_tags(&mut p),
+        [(Tag::DED_ACTION_REQUEST.0, Tag::DED_ACTION_RESPONSE.0)]
+    );
+    let Some(Event::Response { result, .. }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert!(matches!(result.unwrap(), Response::Action(o) if o.result == ActionResult::SUCCESS));
+    assert_eq!(p.model.calls.len(), 1);
+}
+
+/// A get-response `C4 01 <invoke> 00 12 00 2A` in general-ded-ciphering under `key`.
+fn general_ded_get_response(invoke: u8, ic: u32, key: [u8; 16]) -> Vec<u8> {
+    let plain = [0xC4, 0x01, 0xC0 | invoke, 0x00, 0x12, 0x00, 0x2A];
+    let server_title = ServerConfig::default().system_title;
+    let header = dlms::security::SecurityHeader::new(server_title, 0x30, ic);
+    let cipher = dlms::security::SuiteZeroCipher::new(&dlms::security::EncryptionKey::new(key));
+    let payload = cipher
+        .encrypt(Some(&Keys::GREEN_BOOK.authentication), &header, &plain)
+        .unwrap();
+    Apdu::GeneralDedCiphering(GeneralDedCiphering {
+        system_title: server_title,
+        security_control: SecurityControl(0x30),
+        invocation_counter: ic,
+        ciphertext: &payload,
+    })
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn general_ded_ciphering_responses_use_the_dedicated_key() {
+    let mut p = Pair::new(ded_gmac());
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    let req = p.client.poll_transmit().unwrap();
+    let Apdu::Ciphered(c) = Apdu::parse(&req).unwrap() else {
+        panic!()
+    };
+    assert_eq!(c.tag, Tag::DED_GET_REQUEST);
+    // Invoke id 1 went to the HLS action; this GET is 2.
+    p.client
+        .handle_apdu(&general_ded_get_response(2, 1000, DED_KEY), p.now);
+    let Some(Event::Response { handle, result }) = p.client.poll_event() else {
+        panic!()
+    };
+    assert_eq!(handle, h);
+    assert_eq!(result.unwrap().into_data(), Some(Data::LongUnsigned(42)));
+    // Under another key it does not verify.
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    p.client.poll_transmit().unwrap();
+    p.client
+        .handle_apdu(&general_ded_get_response(3, 1001, [0; 16]), p.now);
+    assert!(matches!(
+        expect_error(&mut p.client, h),
+        SessionError::Security(dlms::security::SecurityError::TagMismatch)
+    ));
+    // general-glo-ciphering (the global key) is refused while the dedicated key is in force.
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    p.client.poll_transmit().unwrap();
+    let mut glo = general_ded_get_response(4, 1002, DED_KEY);
+    glo[0] = Tag::GENERAL_GLO_CIPHERING.0;
+    p.client.handle_apdu(&glo, p.now);
+    assert!(matches!(
+        expect_error(&mut p.client, h),
+        SessionError::CipheringMismatch { tag: 0xDB, .. }
+    ));
+    // Without a dedicated key, general-ded-ciphering is refused.
+    let mut p = Pair::new(ciphered_gmac());
+    assert!(matches!(p.associate(), Event::Associated(_)));
+    let h = p.client.get(attr(3, IMPORT, 2), None, p.now).unwrap();
+    p.client.poll_transmit().unwrap();
+    p.client
+        .handle_apdu(&general_ded_get_response(2, 1000, DED_KEY), p.now);
+    assert!(matches!(
+        expect_error(&mut p.client, h),
+        SessionError::CipheringMismatch { tag: 0xDC, .. }
+    ));
+}

@@ -196,12 +196,14 @@ enum Progress {
         buf: Vec<u8>,
         next_block: u32,
     },
-    /// SET, possibly in blocks: `raw` is the encoded value, `sent` how much of it went out.
+    /// SET, possibly in blocks: `raw` is the encoded value (the value list of a
+    /// set-with-list of `list` attributes), `sent` how much of it went out.
     Set {
         raw: Vec<u8>,
         sent: usize,
         block: u32,
         chunk: usize,
+        list: Option<usize>,
     },
     SetList(usize),
     /// ACTION with parameters sent in blocks.
@@ -344,6 +346,13 @@ impl ClientSession {
         self.protector.as_ref().map(|p| p.next_ic)
     }
 
+    /// Whether the association ciphers with the dedicated key (ded- APDUs); false before the
+    /// AARE and without one.
+    #[cfg(feature = "security")]
+    pub fn uses_dedicated_key(&self) -> bool {
+        self.protector.as_ref().is_some_and(Protector::is_dedicated)
+    }
+
     /// Whether no request is waiting or in progress.
     pub fn is_idle(&self) -> bool {
         self.active.is_none() && self.queue.is_empty()
@@ -393,12 +402,24 @@ impl ClientSession {
             if let Some(p) = self.protector.as_mut() {
                 context = ApplicationContext::LOGICAL_NAME_WITH_CIPHERING;
                 title = Some(p.own_title);
-                let plain = Apdu::InitiateRequest(ir.clone())
+                let mut with_key = ir.clone();
+                with_key.dedicated_key = self
+                    .cfg
+                    .ciphering
+                    .as_ref()
+                    .and_then(|c| c.dedicated_key.as_ref())
+                    .map(|k| crate::apdu::DedicatedKey::new(k.as_bytes()));
+                let mut plain = Apdu::InitiateRequest(with_key)
                     .to_vec()
                     .map_err(SessionError::Encode)?;
-                let ic = p.take_ic()?;
-                let header = crate::security::SecurityHeader::new(p.own_title, p.sc, ic);
-                let payload = p.cipher.encrypt(Some(&p.ak), &header, &plain)?;
+                let ic = p.take_ic();
+                let sealed = ic.and_then(|ic| {
+                    let header = crate::security::SecurityHeader::new(p.own_title, p.sc, ic);
+                    Ok((ic, p.cipher.encrypt(Some(&p.ak), &header, &plain)?))
+                });
+                // The plain InitiateRequest may carry the dedicated key.
+                zeroize::Zeroize::zeroize(plain.as_mut_slice());
+                let (ic, payload) = sealed?;
                 cipher_payload = Some((p.sc, ic, payload));
             }
             if let ClientAuthentication::HighGmac { system_title, .. } = &self.cfg.authentication {
@@ -791,12 +812,77 @@ impl ClientSession {
             }
             Req::SetList(attributes, values) => {
                 let n = attributes.len();
-                self.send_apdu(&Apdu::SetRequest(SetRequest::WithList {
+                let max = self.server_max();
+                let list = Apdu::SetRequest(SetRequest::WithList {
                     invoke,
                     attributes,
                     values,
+                });
+                let plain = list.to_vec().map_err(SessionError::Encode)?;
+                if plain.len().saturating_add(self.overhead()) <= max {
+                    let bytes = self.wrap(plain)?;
+                    self.transmit.push_back(bytes);
+                    return Ok(Progress::SetList(n));
+                }
+                self.require(
+                    Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE,
+                    "SET in blocks",
+                )
+                .map_err(|_| SessionError::RequestTooLarge {
+                    size: plain.len(),
+                    max,
+                })?;
+                let Apdu::SetRequest(SetRequest::WithList {
+                    attributes, values, ..
+                }) = list
+                else {
+                    return Err(SessionError::InvalidState("unreachable"));
+                };
+                // The blocks carry the value list: SEQUENCE OF Data.
+                let mut raw = Vec::new();
+                crate::reader::push_length(&mut raw, values.len()).map_err(SessionError::Encode)?;
+                for v in &values {
+                    v.encode(&mut raw).map_err(SessionError::Encode)?;
+                }
+                let header = Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
+                    invoke,
+                    attributes: attributes.clone(),
+                    block: DataBlockSa {
+                        last_block: false,
+                        block_number: 1,
+                        raw_data: &[],
+                    },
+                })
+                .to_vec()
+                .map_err(SessionError::Encode)?
+                .len()
+                .saturating_add(4)
+                .saturating_add(self.overhead());
+                let chunk = max.saturating_sub(header);
+                if chunk == 0 {
+                    return Err(SessionError::RequestTooLarge {
+                        size: plain.len(),
+                        max,
+                    });
+                }
+                let first = raw.get(..chunk.min(raw.len())).unwrap_or(&[]);
+                self.send_apdu(&Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
+                    invoke,
+                    attributes,
+                    block: DataBlockSa {
+                        last_block: first.len() == raw.len(),
+                        block_number: 1,
+                        raw_data: first,
+                    },
                 }))?;
-                Ok(Progress::SetList(n))
+                let sent = first.len();
+                Ok(Progress::Set {
+                    raw,
+                    sent,
+                    block: 1,
+                    chunk,
+                    list: Some(n),
+                })
             }
             Req::Action(method, parameters) => {
                 let normal = Apdu::ActionRequest(ActionRequest::Normal {
@@ -874,6 +960,7 @@ impl ClientSession {
                         sent: 0,
                         block: 0,
                         chunk: 0,
+                        list: None,
                     });
                 }
                 self.require(
@@ -929,6 +1016,7 @@ impl ClientSession {
                     sent,
                     block: 1,
                     chunk,
+                    list: None,
                 })
             }
         }
@@ -975,6 +1063,18 @@ impl ClientSession {
                         context: "not ciphering",
                     })?;
                 let plain = p.unprotect_general(&g)?;
+                self.process(&plain, now, depth.saturating_add(1), true)
+            }
+            #[cfg(feature = "security")]
+            Apdu::GeneralDedCiphering(g) if depth < 2 => {
+                let p = self
+                    .protector
+                    .as_mut()
+                    .ok_or(SessionError::UnexpectedApdu {
+                        tag: Tag::GENERAL_DED_CIPHERING.0,
+                        context: "not ciphering",
+                    })?;
+                let plain = p.unprotect_general_ded(&g)?;
                 self.process(&plain, now, depth.saturating_add(1), true)
             }
             Apdu::GeneralBlockTransfer(g) if depth < 2 => self.on_gbt(&g, now, depth, deciphered),
@@ -1135,6 +1235,14 @@ impl ClientSession {
                 });
             }
             p.peer_title = self.server_title;
+            if let Some(k) = self
+                .cfg
+                .ciphering
+                .as_ref()
+                .and_then(|c| c.dedicated_key.as_ref())
+            {
+                p.use_dedicated(k);
+            }
         }
         let server_max = match ir.server_max_receive_pdu_size {
             0 => u16::MAX,
@@ -1411,6 +1519,7 @@ impl ClientSession {
                     sent,
                     block,
                     chunk,
+                    ..
                 },
                 Apdu::SetResponse(SetResponse::DataBlock { block_number, .. }),
             ) if *block > 0 && *sent < raw.len() => {
@@ -1436,7 +1545,11 @@ impl ClientSession {
             }
             (
                 Progress::Set {
-                    raw, sent, block, ..
+                    raw,
+                    sent,
+                    block,
+                    list: None,
+                    ..
                 },
                 Apdu::SetResponse(SetResponse::LastDataBlock {
                     result,
@@ -1451,6 +1564,31 @@ impl ClientSession {
                     });
                 }
                 Response::Set(result)
+            }
+            (
+                Progress::Set {
+                    raw,
+                    sent,
+                    block,
+                    list: Some(n),
+                    ..
+                },
+                Apdu::SetResponse(SetResponse::LastDataBlockWithList {
+                    results,
+                    block_number,
+                    ..
+                }),
+            ) if *block > 0 && *sent == raw.len() => {
+                if block_number != *block {
+                    return Err(SessionError::BlockNumber {
+                        expected: *block,
+                        found: block_number,
+                    });
+                }
+                if results.len() != *n {
+                    return Err(unexpected("a set-response-with-list of another length"));
+                }
+                Response::SetList(results)
             }
             (Progress::SetList(n), Apdu::SetResponse(SetResponse::WithList { results, .. })) => {
                 if results.len() != *n {

@@ -81,6 +81,15 @@ pub enum SessionError {
     /// Ciphering or deciphering failed (a bad tag is [`SecurityError::TagMismatch`]).
     #[error("security: {0}")]
     Security(SecurityError),
+    /// A ciphered APDU of the wrong kind: a glo- APDU (global key) while the dedicated key is
+    /// in force, or a ded- APDU when no dedicated key was agreed. Refused before deciphering.
+    #[error("ciphered APDU (tag 0x{tag:02X}) refused: expected {expected}")]
+    CipheringMismatch {
+        /// The tag of the APDU received.
+        tag: u8,
+        /// What was expected instead.
+        expected: &'static str,
+    },
     /// A ciphered response whose invocation counter does not increase.
     #[error("replayed ciphered APDU: counter {} after {}", .0.received, .0.last)]
     Replay(ReplayError),

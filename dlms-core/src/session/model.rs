@@ -1,6 +1,6 @@
 //! What a server session answers from: the [`ObjectModel`] trait and in-memory models.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -12,6 +12,10 @@ use crate::Data;
 use crate::apdu::{
     ActionResult, AttributeDescriptor, CaptureObject, DataAccessResult, EntryDescriptor,
     MechanismName, MethodDescriptor, RangeDescriptor, SelectiveAccess,
+};
+use crate::cosem::{
+    AttributeAccessItem, AttributeAccessMode, AttributeValue, ClassId, MethodAccessItem,
+    MethodAccessMode, ObjectListEntry,
 };
 
 /// Who is asking: the client SAP, its access level and how it authenticated.
@@ -311,34 +315,102 @@ impl MemoryModel {
             .and_then(|o| o.attributes.get(&attribute))
     }
 
-    /// The object list (Association LN attribute 2): `{class, version, logical name, access
-    /// rights}` per object, access rights as empty lists.
-    pub fn object_list(&self) -> Data {
+    /// The object list (Association LN attribute 2) as an association with `access` sees it:
+    /// `{class, version, logical name, access rights}` per object. Every attribute is
+    /// `read_only`, except the [`writable`](Self::writable) ones, which are `read_and_write`
+    /// for a read-write association; a profile buffer lists the selectors 1 (range) and 2
+    /// (entry); methods are `access` for a read-write association and `no_access`
+    /// otherwise. The current association (`0-0:40.0.0`, version 2) lists attributes 1 and 2,
+    /// and method 1 (the HLS reply) for a read-write association.
+    ///
+    /// ```
+    /// use dlms::cosem::{AttributeAccessMode, AttributeValue, MethodAccessMode, ObjectListEntry};
+    /// use dlms::session::{AccessLevel, MemoryModel};
+    /// use dlms::Data;
+    /// use obis::ObisCode;
+    ///
+    /// let clock = ObisCode::new(0, 0, 1, 0, 0, 255);
+    /// let mut m = MemoryModel::new();
+    /// m.insert(8, clock, 2, Data::OctetString(vec![0; 12]));
+    /// m.writable(8, clock, 2);
+    /// m.method(8, clock, 6);
+    /// let list = Vec::<ObjectListEntry>::from_data(&m.object_list(AccessLevel::ReadWrite)).unwrap();
+    /// assert_eq!(list[0].attribute_access_mode(1), Some(AttributeAccessMode::READ_ONLY));
+    /// assert_eq!(list[0].attribute_access_mode(2), Some(AttributeAccessMode::READ_AND_WRITE));
+    /// assert_eq!(list[0].method_access_mode(6), Some(MethodAccessMode::ACCESS));
+    /// let public = Vec::<ObjectListEntry>::from_data(&m.object_list(AccessLevel::ReadOnly)).unwrap();
+    /// assert_eq!(public[0].attribute_access_mode(2), Some(AttributeAccessMode::READ_ONLY));
+    /// assert_eq!(public[0].method_access_mode(6), Some(MethodAccessMode::NO_ACCESS));
+    /// ```
+    pub fn object_list(&self, access: AccessLevel) -> Data {
         let mut list: Vec<Data> = self
             .objects
             .iter()
-            .map(|((class, ln), o)| entry(*class, o.version, *ln))
+            .map(|((class, ln), o)| o.list_entry(*class, *ln, access))
             .collect();
         if !self.objects.contains_key(&(15, ASSOCIATION_LN)) {
-            list.push(entry(15, 2, ASSOCIATION_LN));
+            let rw = access == AccessLevel::ReadWrite;
+            let association = Object {
+                version: 2,
+                attributes: [(1, Data::Null), (2, Data::Null)].into_iter().collect(),
+                writable: Vec::new(),
+                methods: if rw { vec![1] } else { Vec::new() },
+                profile: None,
+            };
+            list.push(association.list_entry(15, ASSOCIATION_LN, access));
         }
         Data::Array(list)
     }
 }
 
-fn entry(class: u16, version: u8, ln: ObisCode) -> Data {
-    Data::Structure(vec![
-        Data::LongUnsigned(class),
-        Data::Unsigned(version),
-        Data::OctetString(ln.as_bytes().to_vec()),
-        Data::Structure(vec![Data::Array(Vec::new()), Data::Array(Vec::new())]),
-    ])
+impl Object {
+    /// The object's `object_list_element` for an association with `access`.
+    fn list_entry(&self, class: u16, ln: ObisCode, access: AccessLevel) -> Data {
+        let rw = access == AccessLevel::ReadWrite;
+        let mut ids: BTreeSet<i8> = self.attributes.keys().copied().collect();
+        ids.extend(self.writable.iter().copied());
+        if self.profile.is_some() {
+            ids.insert(2);
+        }
+        let attribute_access = ids
+            .into_iter()
+            .map(|id| AttributeAccessItem {
+                id,
+                access_mode: if rw && id != 1 && self.writable.contains(&id) {
+                    AttributeAccessMode::READ_AND_WRITE
+                } else {
+                    AttributeAccessMode::READ_ONLY
+                },
+                selectors: (id == 2 && self.profile.is_some()).then(|| vec![1, 2]),
+            })
+            .collect();
+        let methods: BTreeSet<i8> = self.methods.iter().copied().collect();
+        let method_access = methods
+            .into_iter()
+            .map(|id| MethodAccessItem {
+                id,
+                access_mode: if rw {
+                    MethodAccessMode::ACCESS
+                } else {
+                    MethodAccessMode::NO_ACCESS
+                },
+            })
+            .collect();
+        ObjectListEntry {
+            class_id: ClassId(class),
+            version: self.version,
+            logical_name: ln,
+            attribute_access,
+            method_access,
+        }
+        .to_data()
+    }
 }
 
 impl ObjectModel for MemoryModel {
     fn get(
         &mut self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         a: &AttributeDescriptor,
         access: Option<&SelectiveAccess>,
     ) -> Result<Data, DataAccessResult> {
@@ -346,7 +418,7 @@ impl ObjectModel for MemoryModel {
             if let Some(v) = self.value(15, ASSOCIATION_LN, 2) {
                 return Ok(v.clone());
             }
-            return Ok(self.object_list());
+            return Ok(self.object_list(ctx.access));
         }
         if a.class_id == 15 && a.instance == ASSOCIATION_LN && a.attribute == 1 {
             return Ok(Data::OctetString(ASSOCIATION_LN.as_bytes().to_vec()));

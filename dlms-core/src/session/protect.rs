@@ -1,11 +1,11 @@
-//! Ciphering of xDLMS APDUs for an association (global unicast keys, service-specific glo-
-//! APDUs), shared by both sides.
+//! Ciphering of xDLMS APDUs for an association (global unicast keys and service-specific glo-
+//! APDUs, or a dedicated key and ded- APDUs), shared by both sides.
 
 use alloc::vec::Vec;
 use core::fmt;
 
 use super::SessionError;
-use crate::apdu::{Ciphered, GeneralGloCiphering, SecurityControl, Tag};
+use crate::apdu::{Ciphered, GeneralDedCiphering, GeneralGloCiphering, SecurityControl, Tag};
 use crate::security::{
     Authentication, AuthenticationKey, EncryptionKey, FrameCounterGuard, SecurityHeader,
     SuiteZeroCipher, check_security_control,
@@ -37,15 +37,19 @@ impl Keys {
 }
 
 /// Ciphering of an association: keys, our system title, the security control byte of the
-/// APDUs we send and our next invocation counter.
+/// APDUs we send, our next invocation counter, and the dedicated key a client proposes.
 ///
 /// ```
+/// use dlms::security::EncryptionKey;
 /// use dlms::session::{Ciphering, Keys};
 /// let c = Ciphering::new(Keys::GREEN_BOOK, *b"MMM\0\0\0\0\x01");
 /// assert_eq!(c.security_control.0, 0x30);
 /// assert_eq!(c.invocation_counter, 1);
+/// let d = c.with_dedicated_key(EncryptionKey::new([0x55; 16]));
+/// assert!(format!("{d:?}").contains("EncryptionKey(<redacted>)"));
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Ciphering {
     /// The keys.
     pub keys: Keys,
@@ -57,17 +61,28 @@ pub struct Ciphering {
     /// The invocation counter of our next ciphered APDU. The session increments it; persist
     /// [`super::ClientSession::invocation_counter`] between associations.
     pub invocation_counter: u32,
+    /// A client's dedicated key: sent in the glo-ciphered xDLMS InitiateRequest of the AARQ;
+    /// once associated, both sides cipher with it and use the ded- APDUs. It should be fresh
+    /// random bytes for every association. Ignored by a server (the client proposes it).
+    pub dedicated_key: Option<EncryptionKey>,
 }
 
 impl Ciphering {
-    /// Authenticated encryption (`0x30`) starting at invocation counter 1.
+    /// Authenticated encryption (`0x30`) starting at invocation counter 1, global keys only.
     pub fn new(keys: Keys, system_title: [u8; 8]) -> Self {
         Ciphering {
             keys,
             system_title,
             security_control: SecurityControl::AUTHENTICATED_ENCRYPTED,
             invocation_counter: 1,
+            dedicated_key: None,
         }
+    }
+
+    /// The same, with a dedicated key for the association.
+    pub fn with_dedicated_key(mut self, key: EncryptionKey) -> Self {
+        self.dedicated_key = Some(key);
+        self
     }
 }
 
@@ -81,6 +96,8 @@ pub(crate) struct Protector {
     pub(crate) sc: u8,
     pub(crate) next_ic: u32,
     guard: FrameCounterGuard,
+    /// The cipher of the dedicated key, once it is in force (after the AARE).
+    ded: Option<SuiteZeroCipher>,
 }
 
 impl fmt::Debug for Protector {
@@ -88,6 +105,7 @@ impl fmt::Debug for Protector {
         f.debug_struct("Protector")
             .field("sc", &self.sc)
             .field("next_ic", &self.next_ic)
+            .field("dedicated", &self.ded.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -105,7 +123,18 @@ impl Protector {
             sc: c.security_control.0,
             next_ic: c.invocation_counter,
             guard: FrameCounterGuard::new(),
+            ded: None,
         }
+    }
+
+    /// From now on, cipher with the dedicated key and the ded- APDUs (and refuse glo- ones).
+    pub(crate) fn use_dedicated(&mut self, key: &EncryptionKey) {
+        self.ded = Some(SuiteZeroCipher::new(key));
+    }
+
+    /// Whether the dedicated key is in force.
+    pub(crate) fn is_dedicated(&self) -> bool {
+        self.ded.is_some()
     }
 
     /// Takes the next invocation counter.
@@ -117,17 +146,26 @@ impl Protector {
         Ok(ic)
     }
 
-    /// Ciphers a plain APDU into its glo- form.
+    /// Ciphers a plain APDU into its glo- form, or its ded- form when the dedicated key is in
+    /// force.
     pub(crate) fn protect(&mut self, plain: &[u8]) -> Result<Vec<u8>, SessionError> {
+        let dedicated = self.ded.is_some();
         let tag = plain
             .first()
-            .and_then(|t| Tag(*t).glo())
+            .and_then(|t| {
+                if dedicated {
+                    Tag(*t).ded()
+                } else {
+                    Tag(*t).glo()
+                }
+            })
             .ok_or(SessionError::Encode(crate::Error::Unencodable {
-                what: "APDU without a glo- form",
+                what: "APDU without a ciphered form",
             }))?;
         let ic = self.take_ic()?;
         let header = SecurityHeader::new(self.own_title, self.sc, ic);
-        let payload = self.cipher.encrypt(Some(&self.ak), &header, plain)?;
+        let cipher = self.ded.as_ref().unwrap_or(&self.cipher);
+        let payload = cipher.encrypt(Some(&self.ak), &header, plain)?;
         let apdu = Ciphered {
             tag,
             security_control: SecurityControl(self.sc),
@@ -147,15 +185,31 @@ impl Protector {
             ));
         }
         self.guard.check(header.invocation_counter)?;
-        let plain = self
-            .cipher
-            .decrypt(Authentication::Key(&self.ak), header, payload)?;
+        // The callers have checked that the APDU's kind matches the key in force.
+        let cipher = self.ded.as_ref().unwrap_or(&self.cipher);
+        let plain = cipher.decrypt(Authentication::Key(&self.ak), header, payload)?;
         self.guard.accept(header.invocation_counter)?;
         Ok(plain.plaintext)
     }
 
-    /// Deciphers a service-specific glo-/ded- APDU from the peer.
+    /// Deciphers a service-specific glo-/ded- APDU from the peer: a glo- APDU while the
+    /// global key is in force, a ded- APDU while the dedicated key is.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::CipheringMismatch`] for the other kind, before any deciphering.
     pub(crate) fn unprotect(&mut self, c: &Ciphered<'_>) -> Result<Vec<u8>, SessionError> {
+        let dedicated = self.ded.is_some();
+        if c.tag.is_ded() != dedicated {
+            return Err(SessionError::CipheringMismatch {
+                tag: c.tag.0,
+                expected: if dedicated {
+                    "a ded- APDU (the dedicated key is in force)"
+                } else {
+                    "a glo- APDU (no dedicated key was agreed)"
+                },
+            });
+        }
         let title = self.peer_title.ok_or(SessionError::InvalidState(
             "the peer's system title is unknown",
         ))?;
@@ -167,11 +221,39 @@ impl Protector {
         &mut self,
         g: &GeneralGloCiphering<'_>,
     ) -> Result<Vec<u8>, SessionError> {
+        if self.ded.is_some() {
+            return Err(SessionError::CipheringMismatch {
+                tag: Tag::GENERAL_GLO_CIPHERING.0,
+                expected: "a ded- APDU (the dedicated key is in force)",
+            });
+        }
         if let Some(t) = self.peer_title
             && t != g.system_title
         {
             return Err(SessionError::AuthenticationFailed(
                 "general-glo-ciphering from another system title",
+            ));
+        }
+        self.open(&g.security_header(), g.ciphertext)
+    }
+
+    /// Deciphers a general-ded-ciphering APDU from the peer (only while the dedicated key is
+    /// in force).
+    pub(crate) fn unprotect_general_ded(
+        &mut self,
+        g: &GeneralDedCiphering<'_>,
+    ) -> Result<Vec<u8>, SessionError> {
+        if self.ded.is_none() {
+            return Err(SessionError::CipheringMismatch {
+                tag: Tag::GENERAL_DED_CIPHERING.0,
+                expected: "a glo- APDU (no dedicated key was agreed)",
+            });
+        }
+        if let Some(t) = self.peer_title
+            && t != g.system_title
+        {
+            return Err(SessionError::AuthenticationFailed(
+                "general-ded-ciphering from another system title",
             ));
         }
         self.open(&g.security_header(), g.ciphertext)

@@ -125,6 +125,18 @@ impl Default for ServerConfig {
     }
 }
 
+/// Reads the value list of a set-with-list sent in datablocks (`SEQUENCE OF Data`).
+fn value_list(raw: &[u8], limits: DecodeLimits) -> Option<Vec<Data>> {
+    let mut r = crate::Reader::new(raw);
+    let n = r.length().ok()?;
+    let mut out = Vec::with_capacity(n.min(r.remaining()));
+    for _ in 0..n {
+        out.push(Data::read_with_limits(&mut r, limits).ok()?);
+    }
+    r.finish().ok()?;
+    Some(out)
+}
+
 fn empty_password() -> LlsPassword {
     // An empty password always fits.
     LlsPassword::new(&[]).unwrap_or_else(|_| empty_password())
@@ -139,10 +151,21 @@ struct LongGet {
     chunk: usize,
 }
 
+/// What a SET in datablocks writes.
+#[derive(Debug)]
+enum SetTarget {
+    /// One attribute: the blocks carry its value.
+    One(
+        crate::apdu::AttributeDescriptor,
+        Option<crate::apdu::SelectiveAccess>,
+    ),
+    /// A set-with-list: the blocks carry the value list (SEQUENCE OF Data).
+    List(Vec<crate::apdu::AttributeAccess>),
+}
+
 #[derive(Debug)]
 struct LongSet {
-    attribute: crate::apdu::AttributeDescriptor,
-    access: Option<crate::apdu::SelectiveAccess>,
+    target: SetTarget,
     raw: Vec<u8>,
     block: u32,
 }
@@ -235,6 +258,15 @@ impl ServerSession {
     /// Whether an association is established (and authenticated).
     pub fn is_associated(&self) -> bool {
         self.assoc.as_ref().is_some_and(|a| a.authenticated)
+    }
+
+    /// Whether the association ciphers with a dedicated key the client proposed (ded- APDUs).
+    #[cfg(feature = "security")]
+    pub fn uses_dedicated_key(&self) -> bool {
+        self.assoc
+            .as_ref()
+            .and_then(|a| a.protector.as_ref())
+            .is_some_and(Protector::is_dedicated)
     }
 
     /// The link went down: forget the association.
@@ -410,17 +442,23 @@ impl ServerSession {
         };
         // The xDLMS InitiateRequest, plain or glo-ciphered.
         let ir: Option<InitiateRequest> = match &a.user_information {
-            Some(UserInformation::InitiateRequest(i)) if !ciphered => Some(i.clone()),
+            // A dedicated key is only accepted ciphered, never in the clear.
+            Some(UserInformation::InitiateRequest(i)) if !ciphered && i.dedicated_key.is_none() => {
+                Some(i.clone())
+            }
             #[cfg(feature = "security")]
             Some(UserInformation::Ciphered(c)) if c.tag == Tag::GLO_INITIATE_REQUEST => {
                 let p = protector.as_mut()?;
-                match p
-                    .unprotect(c)
-                    .ok()
-                    .and_then(|plain| match Apdu::parse(&plain).ok()? {
-                        Apdu::InitiateRequest(i) => Some(i),
-                        _ => None,
-                    }) {
+                let Ok(mut plain) = p.unprotect(c) else {
+                    return Self::reject(ctx, 1);
+                };
+                let ir = match Apdu::parse(&plain) {
+                    Ok(Apdu::InitiateRequest(i)) => Some(i),
+                    _ => None,
+                };
+                // The plain InitiateRequest may carry the dedicated key.
+                zeroize::Zeroize::zeroize(plain.as_mut_slice());
+                match ir {
                     Some(i) => Some(i),
                     None => return Self::reject(ctx, 1),
                 }
@@ -455,6 +493,14 @@ impl ServerSession {
             .to_vec()
             .ok();
         }
+        #[cfg(feature = "security")]
+        let dedicated = match &ir.dedicated_key {
+            None => None,
+            Some(k) => match crate::security::EncryptionKey::from_slice(k.as_bytes()) {
+                Ok(key) => Some(key),
+                Err(_) => return Self::reject(ctx, 1),
+            },
+        };
         let conformance = Conformance(ir.proposed_conformance.0 & self.cfg.conformance.0);
         let response = InitiateResponse {
             negotiated_quality_of_service: None,
@@ -510,6 +556,11 @@ impl ServerSession {
             other: Vec::new(),
         };
         let bytes = Apdu::Aare(aare).to_vec().ok()?;
+        // The AARE went out under the global key; what follows uses the dedicated key.
+        #[cfg(feature = "security")]
+        if let (Some(p), Some(key)) = (protector.as_mut(), dedicated.as_ref()) {
+            p.use_dedicated(key);
+        }
         self.assoc = Some(Association {
             sap,
             access: policy.access,
@@ -662,8 +713,34 @@ impl ServerSession {
                     })
                 } else {
                     a.long_set = Some(LongSet {
-                        attribute,
-                        access,
+                        target: SetTarget::One(attribute, access),
+                        raw: block.raw_data.to_vec(),
+                        block: 1,
+                    });
+                    if block.last_block {
+                        Self::finish_set(a, model, &ctx, invoke, limits)
+                    } else {
+                        Apdu::SetResponse(SetResponse::DataBlock {
+                            invoke,
+                            block_number: 1,
+                        })
+                    }
+                }
+            }
+            Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
+                invoke,
+                attributes,
+                block,
+            }) => {
+                if block.block_number != 1 {
+                    a.long_set = None;
+                    Apdu::SetResponse(SetResponse::Normal {
+                        invoke,
+                        result: DataAccessResult::DATA_BLOCK_NUMBER_INVALID,
+                    })
+                } else {
+                    a.long_set = Some(LongSet {
+                        target: SetTarget::List(attributes),
                         raw: block.raw_data.to_vec(),
                         block: 1,
                     });
@@ -888,15 +965,36 @@ impl ServerSession {
                 result: DataAccessResult::NO_LONG_SET_IN_PROGRESS,
             });
         };
-        let result = match Data::parse_with_limits(&ls.raw, limits) {
-            Ok(v) => Self::do_set(a, model, ctx, &ls.attribute, ls.access.as_ref(), v),
-            Err(_) => DataAccessResult::TYPE_UNMATCHED,
-        };
-        Apdu::SetResponse(SetResponse::LastDataBlock {
-            invoke,
-            result,
-            block_number: ls.block,
-        })
+        match ls.target {
+            SetTarget::One(attribute, access) => {
+                let result = match Data::parse_with_limits(&ls.raw, limits) {
+                    Ok(v) => Self::do_set(a, model, ctx, &attribute, access.as_ref(), v),
+                    Err(_) => DataAccessResult::TYPE_UNMATCHED,
+                };
+                Apdu::SetResponse(SetResponse::LastDataBlock {
+                    invoke,
+                    result,
+                    block_number: ls.block,
+                })
+            }
+            SetTarget::List(attributes) => {
+                let results = match value_list(&ls.raw, limits) {
+                    Some(values) if values.len() == attributes.len() => attributes
+                        .iter()
+                        .zip(values)
+                        .map(|(at, v)| {
+                            Self::do_set(a, model, ctx, &at.attribute, at.access.as_ref(), v)
+                        })
+                        .collect(),
+                    _ => vec![DataAccessResult::TYPE_UNMATCHED; attributes.len()],
+                };
+                Apdu::SetResponse(SetResponse::LastDataBlockWithList {
+                    invoke,
+                    results,
+                    block_number: ls.block,
+                })
+            }
+        }
     }
 
     fn start_long_get(
