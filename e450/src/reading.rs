@@ -85,12 +85,34 @@ impl Timestamp {
             return None;
         }
         Some(Timestamp {
-            local: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
+            local: iso_local(y, mo, d, h, mi, s),
             dst: dt.status.daylight_saving(),
             deviation: dt.deviation(),
             status: dt.status.0,
         })
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` without the formatting machinery (this runs once or twice per push).
+fn iso_local(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> String {
+    fn two(out: &mut String, v: u8) {
+        out.push(char::from(b'0'.wrapping_add((v / 10) % 10)));
+        out.push(char::from(b'0'.wrapping_add(v % 10)));
+    }
+    let mut out = String::with_capacity(19);
+    if y > 9999 {
+        out.push_str(&y.to_string());
+    } else {
+        let hi = u8::try_from(y / 100).unwrap_or_default();
+        let lo = u8::try_from(y % 100).unwrap_or_default();
+        two(&mut out, hi);
+        two(&mut out, lo);
+    }
+    for (sep, v) in [('-', mo), ('-', d), ('T', h), (':', mi), (':', s)] {
+        out.push(sep);
+        two(&mut out, v);
+    }
+    out
 }
 
 /// A value as sent, before scaling.

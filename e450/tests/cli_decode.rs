@@ -1,13 +1,24 @@
 //! `compteur decode` on the bundled E450 capture.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::process::Command;
 
 const HEX: &str = include_str!("../testdata/graz_e450_push.hex");
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/graz_e450_push.keys.toml");
+const KEYS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/graz_e450_push.keys.toml"
+);
 
 fn compteur(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_compteur")).args(args).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_compteur"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         output.status.code().unwrap(),
         String::from_utf8(output.stdout).unwrap(),
@@ -16,7 +27,9 @@ fn compteur(args: &[&str]) -> (i32, String, String) {
 }
 
 fn json_lines(text: &str) -> Vec<serde_json::Value> {
-    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 #[test]
@@ -66,7 +79,11 @@ fn without_a_key_the_push_is_reported_encrypted() {
 #[test]
 fn only_the_encryption_key_decrypts_without_authenticating() {
     let keys = std::fs::read_to_string(KEYS).unwrap();
-    let key = keys.lines().find_map(|l| l.strip_prefix("key = \"")).unwrap().trim_end_matches('"');
+    let key = keys
+        .lines()
+        .find_map(|l| l.strip_prefix("key = \""))
+        .unwrap()
+        .trim_end_matches('"');
     let (code, out, _) = compteur(&["decode", "--json", "--key", key, HEX.trim()]);
     assert_eq!(code, 0);
     assert_eq!(json_lines(&out)[0]["security"], "decrypted");
@@ -75,9 +92,21 @@ fn only_the_encryption_key_decrypts_without_authenticating() {
 #[test]
 fn a_wrong_authentication_key_is_refused() {
     let keys = std::fs::read_to_string(KEYS).unwrap();
-    let key = keys.lines().find_map(|l| l.strip_prefix("key = \"")).unwrap().trim_end_matches('"');
+    let key = keys
+        .lines()
+        .find_map(|l| l.strip_prefix("key = \""))
+        .unwrap()
+        .trim_end_matches('"');
     let wrong = "00112233445566778899AABBCCDDEEFF";
-    let (code, out, _) = compteur(&["decode", "--json", "--key", key, "--auth-key", wrong, HEX.trim()]);
+    let (code, out, _) = compteur(&[
+        "decode",
+        "--json",
+        "--key",
+        key,
+        "--auth-key",
+        wrong,
+        HEX.trim(),
+    ]);
     assert_eq!(code, 0, "a damaged message is reported, not fatal");
     let line = &json_lines(&out)[0];
     assert_eq!(line["kind"], "error");
@@ -97,7 +126,11 @@ fn garbage_around_frames_is_skipped_and_hex_may_contain_spaces() {
     let (code, out, err) = compteur(&["decode", "--json", "--key-file", KEYS, &spaced]);
     assert_eq!(code, 0, "{err}");
     let lines = json_lines(&out);
-    assert_eq!(lines.iter().filter(|l| l["kind"] == "push").count(), 1, "{out}");
+    assert_eq!(
+        lines.iter().filter(|l| l["kind"] == "push").count(),
+        1,
+        "{out}"
+    );
 }
 
 #[test]

@@ -256,3 +256,30 @@ proptest! {
         let _ = Template::from_toml(&text);
     }
 }
+
+/// The Norwegian ZMF100 firmware's swapped logical-name tag (`06 09` for `09 06`), in a whole
+/// data-notification: repaired at name positions, the A = 0 energy resolved as +A.
+#[test]
+fn swapped_logical_name_tags_decode() {
+    let apdu = |swapped: bool| {
+        let mut a = vec![0x0F, 0x40, 0x00, 0x00, 0x00, 0x00, 0x02, 0x04];
+        a.extend_from_slice(if swapped {
+            &[0x06, 0x09]
+        } else {
+            &[0x09, 0x06]
+        });
+        a.extend_from_slice(&[1, 0, 71, 7, 0, 255, 0x10, 0x00, 0x7B]);
+        a.extend_from_slice(&[0x09, 0x06, 0, 0, 1, 8, 0, 255, 0x06, 0x00, 0x00, 0x86, 0xAF]);
+        a
+    };
+    let decode = |a: &[u8]| match decode_apdu(a, &PushConfig::default()) {
+        Ok(Message::Reading(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    let repaired = decode(&apdu(true));
+    let plain = decode(&apdu(false));
+    assert_eq!(repaired, plain);
+    assert_eq!(repaired.current[2], Some(1.23)); // 0.01 A from the registry
+    assert_eq!(repaired.active_energy_import, Some(34_479.0));
+    assert_eq!(repaired.values[0].obis.to_string(), "1-0:71.7.0*255");
+}

@@ -1,4 +1,7 @@
 //! The three body layouts of a data-notification, turned into a [`Reading`].
+//!
+//! Layout detection and decoding are one walk: each layout decoder returns `None` as soon as
+//! the body stops looking like its layout, and the next one is tried.
 
 use dlms::apdu::DataNotificationRef;
 use dlms::{DataRef, DateTime};
@@ -12,14 +15,102 @@ use crate::reading::{
 /// The meter clock.
 const CLOCK: ObisCode = ObisCode::new(0, 0, 1, 0, 0, 255);
 
+/// The most codes a [`RegistryCache`] remembers (a push carries a few dozen at most).
+const CACHE_CAPACITY: usize = 64;
+
+/// Registry resolutions per OBIS code, remembered across messages: pushes repeat the same
+/// codes in the same order, so the next code is usually the one after the last hit.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RegistryCache {
+    entries: Vec<(u64, Option<&'static RegistryEntry>)>,
+    next: usize,
+}
+
+impl RegistryCache {
+    /// [`obis::registry::lookup_tolerant`], remembered.
+    pub(crate) fn lookup(&mut self, code: ObisCode) -> Option<&'static RegistryEntry> {
+        let [a, b, c, d, e, f] = code.to_bytes();
+        let key = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
+        if let Some(&(k, entry)) = self.entries.get(self.next)
+            && k == key
+        {
+            self.next = self.next.saturating_add(1);
+            return entry;
+        }
+        if let Some(i) = self.entries.iter().position(|&(k, _)| k == key) {
+            self.next = i.saturating_add(1);
+            return self.entries.get(i).and_then(|&(_, entry)| entry);
+        }
+        let entry = obis::registry::lookup_tolerant(code);
+        if self.entries.len() < CACHE_CAPACITY {
+            self.entries.push((key, entry));
+            self.next = self.entries.len();
+        }
+        entry
+    }
+}
+
 /// Decodes a plaintext data-notification APDU (tag `0F`).
+///
+/// When the body does not decode as sent, it is decoded once more with the swapped
+/// logical-name tags of the Norwegian firmware repaired (see [`unswap_logical_names`]).
 pub(crate) fn decode_notification(
     apdu: &[u8],
     offset: usize,
     template: Option<&Template>,
+    cache: &mut RegistryCache,
 ) -> Result<Reading, PushError> {
-    let n = DataNotificationRef::parse(apdu).map_err(|error| PushError::Apdu { offset, error })?;
-    decode_data(n.body, n.date_time, offset, template)
+    let first = match DataNotificationRef::parse(apdu) {
+        Ok(n) => decode_data(n.body, n.date_time, offset, template, cache),
+        Err(error) => Err(PushError::Apdu { offset, error }),
+    };
+    match first {
+        Err(PushError::Apdu { .. } | PushError::Layout { .. }) => {}
+        done => return done,
+    }
+    // Tag, long-invoke-id, then the date-time as `00` or `0C` + 12 bytes.
+    let header_len = match apdu.get(5) {
+        Some(0x00) => 6,
+        Some(0x0C) => 18,
+        _ => return first,
+    };
+    let Some((header, body)) = apdu.split_at_checked(header_len) else {
+        return first;
+    };
+    let Some(fixed) = unswap_logical_names(body) else {
+        return first;
+    };
+    let mut repaired = Vec::with_capacity(apdu.len());
+    repaired.extend_from_slice(header);
+    repaired.extend_from_slice(&fixed);
+    match DataNotificationRef::parse(&repaired) {
+        Ok(n) => decode_data(n.body, n.date_time, offset, template, cache).or(first),
+        Err(_) => first,
+    }
+}
+
+/// Decodes a bare body (the A-XDR value after the date-time), with the same repair as
+/// [`decode_notification`].
+pub(crate) fn decode_body_bytes(
+    bytes: &[u8],
+    template: Option<&Template>,
+    cache: &mut RegistryCache,
+) -> Result<Reading, PushError> {
+    let first = match DataRef::parse(bytes) {
+        Ok(data) => decode_data(data, None, 0, template, cache),
+        Err(error) => Err(PushError::Apdu { offset: 0, error }),
+    };
+    match first {
+        Err(PushError::Apdu { .. } | PushError::Layout { .. }) => {}
+        done => return done,
+    }
+    let Some(fixed) = unswap_logical_names(bytes) else {
+        return first;
+    };
+    match DataRef::parse(&fixed) {
+        Ok(data) => decode_data(data, None, 0, template, cache).or(first),
+        Err(_) => first,
+    }
 }
 
 /// Decodes a notification body (`header` is the notification's own date-time).
@@ -28,29 +119,42 @@ pub(crate) fn decode_data(
     header: Option<DateTime>,
     offset: usize,
     template: Option<&Template>,
+    cache: &mut RegistryCache,
 ) -> Result<Reading, PushError> {
     let mut clock: Option<DateTime> = None;
-    let reading = match body {
+    let mut reading = match body {
         DataRef::Structure(seq) => {
-            let mut it = seq.iter();
-            let first = it.next();
-            if let Some(DataRef::Array(list)) = first
-                && is_push_object_list(list.iter())
-            {
-                self_describing(list.iter(), seq.iter(), offset, &mut clock)?
-            } else if is_pairs(seq.iter()) {
-                pairs(seq.iter(), offset, &mut clock)?
-            } else if let Some(t) = template {
-                values(t, seq.iter(), offset, &mut clock)?
-            } else {
-                return Err(PushError::Layout {
-                    offset,
-                    what: "a values-only body: give a template",
-                });
+            // The push-object-list describes the whole structure, itself first (the push
+            // setup's attribute 2).
+            let described = match seq.iter().next() {
+                Some(DataRef::Array(list)) => {
+                    self_describing(list, seq.iter(), offset, &mut clock, cache)?
+                }
+                _ => None,
+            };
+            let found = match described {
+                Some(r) => Some(r),
+                None => {
+                    clock = None;
+                    pairs(seq, offset, &mut clock, cache)
+                }
+            };
+            match (found, template) {
+                (Some(r), _) => r,
+                (None, Some(t)) => {
+                    clock = None;
+                    values(t, seq.iter(), offset, &mut clock, cache)?
+                }
+                (None, None) => {
+                    return Err(PushError::Layout {
+                        offset,
+                        what: "a values-only body: give a template",
+                    });
+                }
             }
         }
         other => match template {
-            Some(t) => values(t, core::iter::once(other), offset, &mut clock)?,
+            Some(t) => values(t, core::iter::once(other), offset, &mut clock, cache)?,
             None => {
                 return Err(PushError::Layout {
                     offset,
@@ -59,21 +163,11 @@ pub(crate) fn decode_data(
             }
         },
     };
-    let mut reading = reading;
     reading.timestamp = header
         .as_ref()
         .and_then(Timestamp::from_date_time)
         .or_else(|| clock.as_ref().and_then(Timestamp::from_date_time));
     Ok(reading)
-}
-
-fn is_push_object_list<'a>(mut entries: impl Iterator<Item = DataRef<'a>>) -> bool {
-    let mut any = false;
-    let all = entries.all(|e| {
-        any = true;
-        list_entry(&e).is_some()
-    });
-    any && all
 }
 
 /// `{class u16, logical name, attribute i8, data index u16}`.
@@ -115,88 +209,88 @@ fn date_time_of(d: &DataRef<'_>) -> Option<DateTime> {
     }
 }
 
-fn is_pairs<'a>(mut it: impl Iterator<Item = DataRef<'a>> + Clone) -> bool {
-    let mut probe = it.clone();
-    if probe.next().as_ref().and_then(date_time_of).is_some() {
-        it = probe;
-    }
-    let mut n = 0usize;
-    loop {
-        match it.next() {
-            None => return n > 0,
-            Some(code) => {
-                if obis_of(&code).is_none() || it.next().is_none() {
-                    return false;
-                }
-                n = n.saturating_add(1);
-            }
-        }
-    }
-}
-
+/// The self-describing layout, in one walk over the push-object-list and the values.
+/// `Ok(None)`: the array is not a push-object-list.
 fn self_describing<'a>(
-    list: impl Iterator<Item = DataRef<'a>>,
+    list: dlms::Seq<'a>,
     values: impl Iterator<Item = DataRef<'a>>,
     offset: usize,
     clock: &mut Option<DateTime>,
-) -> Result<Reading, PushError> {
+    cache: &mut RegistryCache,
+) -> Result<Option<Reading>, PushError> {
+    if list.is_empty() {
+        return Ok(None);
+    }
     let mut reading = Reading::new(offset, Layout::SelfDescribing);
-    reading.values.reserve(list.size_hint().0);
+    reading.values.reserve(list.len());
     let mut values = values;
-    let mut entries = 0usize;
-    for e in list {
-        entries = entries.saturating_add(1);
-        let (class, obis, attribute) = list_entry(&e).ok_or(PushError::Layout {
-            offset,
-            what: "a push-object-list entry that is not {class, name, attribute, index}",
-        })?;
-        let Some(v) = values.next() else {
-            return Err(PushError::Layout {
-                offset,
-                what: "fewer values than push-object-list entries",
-            });
+    let mut short = false;
+    for e in list.iter() {
+        let Some((class, obis, attribute)) = list_entry(&e) else {
+            return Ok(None);
         };
-        if class == 40 {
+        let Some(v) = values.next() else {
+            // Keep checking that the list is a push-object-list before reporting.
+            short = true;
+            continue;
+        };
+        if short || class == 40 {
             continue;
         }
-        add_value(&mut reading, obis, class, attribute, &v, None, clock);
+        let entry = cache.lookup(obis);
+        add_value(&mut reading, entry, obis, class, attribute, &v, None, clock);
     }
-    if values.next().is_some() || entries == 0 {
+    if short {
+        return Err(PushError::Layout {
+            offset,
+            what: "fewer values than push-object-list entries",
+        });
+    }
+    if values.next().is_some() {
         return Err(PushError::Layout {
             offset,
             what: "more values than push-object-list entries",
         });
     }
-    Ok(reading)
+    Ok(Some(reading))
 }
 
-fn pairs<'a>(
-    it: impl Iterator<Item = DataRef<'a>> + Clone,
+/// The flat layout: an optional date-time, then OBIS/value pairs. `None`: not this layout.
+fn pairs(
+    seq: dlms::Seq<'_>,
     offset: usize,
     clock: &mut Option<DateTime>,
-) -> Result<Reading, PushError> {
+    cache: &mut RegistryCache,
+) -> Option<Reading> {
+    let mut it = seq.iter();
     let mut reading = Reading::new(offset, Layout::Pairs);
-    reading.values.reserve(it.size_hint().0.div_ceil(2));
-    let mut it = it;
+    reading.values.reserve(seq.len().div_ceil(2));
     let mut probe = it.clone();
     if let Some(first) = probe.next()
         && date_time_of(&first).is_some()
     {
-        add_value(&mut reading, CLOCK, 8, 2, &first, None, clock);
+        add_value(
+            &mut reading,
+            cache.lookup(CLOCK),
+            CLOCK,
+            8,
+            2,
+            &first,
+            None,
+            clock,
+        );
         it = probe;
     }
+    let mut any = false;
     while let Some(code) = it.next() {
-        let (Some(obis), Some(v)) = (obis_of(&code), it.next()) else {
-            return Err(PushError::Layout {
-                offset,
-                what: "an OBIS/value pair",
-            });
-        };
-        let entry = obis::registry::lookup_tolerant(obis);
+        let obis = obis_of(&code)?;
+        let v = it.next()?;
+        any = true;
+        let entry = cache.lookup(obis);
         let class = registry_class(entry, &v);
-        add_value_with(&mut reading, entry, obis, class, 2, &v, None, clock);
+        add_value(&mut reading, entry, obis, class, 2, &v, None, clock);
     }
-    Ok(reading)
+    any.then_some(reading)
 }
 
 fn values<'a>(
@@ -204,6 +298,7 @@ fn values<'a>(
     it: impl Iterator<Item = DataRef<'a>>,
     offset: usize,
     clock: &mut Option<DateTime>,
+    cache: &mut RegistryCache,
 ) -> Result<Reading, PushError> {
     let mut reading = Reading::new(offset, Layout::Values);
     reading.values.reserve(template.entries.len());
@@ -216,7 +311,18 @@ fn values<'a>(
             });
         };
         match *entry {
-            TemplateEntry::Clock => add_value(&mut reading, CLOCK, 8, 2, &v, None, clock),
+            TemplateEntry::Clock => {
+                add_value(
+                    &mut reading,
+                    cache.lookup(CLOCK),
+                    CLOCK,
+                    8,
+                    2,
+                    &v,
+                    None,
+                    clock,
+                );
+            }
             TemplateEntry::Object {
                 obis,
                 class,
@@ -225,6 +331,7 @@ fn values<'a>(
                 unit,
             } => add_value(
                 &mut reading,
+                cache.lookup(obis),
                 obis,
                 class,
                 attribute,
@@ -253,25 +360,17 @@ fn registry_class(entry: Option<&RegistryEntry>, v: &DataRef<'_>) -> u16 {
 
 /// `raw × 10^exp`, dividing for negative exponents so that decimal values come out exact.
 fn scale(raw: f64, exp: i32) -> f64 {
-    let p = 10f64.powi(exp.saturating_abs());
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let abs = exp.saturating_abs();
+    let p = usize::try_from(abs)
+        .ok()
+        .and_then(|i| POW10.get(i).copied())
+        .unwrap_or_else(|| 10f64.powi(abs));
     if exp < 0 { raw / p } else { raw * p }
 }
 
-fn add_value(
-    reading: &mut Reading,
-    obis: ObisCode,
-    class: u16,
-    attribute: i8,
-    v: &DataRef<'_>,
-    template: Option<(i8, Option<Unit>)>,
-    clock: &mut Option<DateTime>,
-) {
-    let entry = obis::registry::lookup_tolerant(obis);
-    add_value_with(reading, entry, obis, class, attribute, v, template, clock);
-}
-
 #[allow(clippy::too_many_arguments)]
-fn add_value_with(
+fn add_value(
     reading: &mut Reading,
     entry: Option<&RegistryEntry>,
     obis: ObisCode,
@@ -360,4 +459,243 @@ fn int(x: i64, exp: i32) -> (Raw, Value) {
 #[allow(clippy::cast_precision_loss)]
 fn uint(x: u64, exp: i32) -> (Raw, Value) {
     (Raw::UInt(x), Value::Number(scale(x as f64, exp)))
+}
+
+/// The deepest nesting [`unswap_logical_names`] walks.
+const MAX_DEPTH: usize = 16;
+
+/// Repairs the logical-name tags some Landis+Gyr firmware (the Norwegian ZMF100 variant)
+/// sends swapped: `06 09 a b c d e f` for the octet-string(6) `09 06 a b c d e f`.
+///
+/// The rule: `06 09` followed by six bytes is read as a logical name only where a logical
+/// name must stand, and a double-long-unsigned could not:
+/// - the first element of a 2- or 3-element structure (`{name, value[, scaler-unit]}`),
+/// - the second element of a 4-element structure (a push-object-list entry
+///   `{class, name, attribute, index}`),
+/// - in the body's own structure, the name positions of the flat pairs layout (elements
+///   0, 2, 4, … or 1, 3, 5, … after a leading date-time) — unless its first element is an
+///   array (the self-describing layout, whose values are never names).
+///
+/// Read as sent, `06 09 a b c` would be a double-long-unsigned of at least 150,994,944 where
+/// the layout wants a name, so the body is invalid either way; that is why the repair is only
+/// tried after the body failed to decode as sent, and why a body that decodes as sent is never
+/// changed. Returns `None` when nothing was swapped or the walk fails.
+pub(crate) fn unswap_logical_names(body: &[u8]) -> Option<Vec<u8>> {
+    let mut w = Unswap {
+        rest: body,
+        out: Vec::with_capacity(body.len()),
+        swapped: false,
+    };
+    w.value(0, false, true)?;
+    (w.rest.is_empty() && w.swapped).then_some(w.out)
+}
+
+struct Unswap<'a> {
+    rest: &'a [u8],
+    out: Vec<u8>,
+    swapped: bool,
+}
+
+impl Unswap<'_> {
+    /// Copies `n` bytes.
+    fn copy(&mut self, n: usize) -> Option<()> {
+        let (head, rest) = self.rest.split_at_checked(n)?;
+        self.out.extend_from_slice(head);
+        self.rest = rest;
+        Some(())
+    }
+
+    /// Copies an A-XDR length and returns it.
+    fn length(&mut self) -> Option<usize> {
+        let first = *self.rest.first()?;
+        if first < 0x80 {
+            self.copy(1)?;
+            return Some(usize::from(first));
+        }
+        let n = usize::from(first & 0x7F);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = self.rest.get(1..=n)?;
+        let len = bytes.iter().try_fold(0usize, |acc, &b| {
+            acc.checked_mul(256)?.checked_add(usize::from(b))
+        })?;
+        self.copy(n.checked_add(1)?)?;
+        Some(len)
+    }
+
+    fn value(&mut self, depth: usize, name: bool, top: bool) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let tag = *self.rest.first()?;
+        if name
+            && tag == 0x06
+            && self.rest.get(1) == Some(&0x09)
+            && let Some(code) = self.rest.get(2..8)
+        {
+            self.out.extend_from_slice(&[0x09, 0x06]);
+            self.out.extend_from_slice(code);
+            self.rest = self.rest.get(8..)?;
+            self.swapped = true;
+            return Some(());
+        }
+        self.copy(1)?;
+        let fixed = match tag {
+            0 | 255 => 0,
+            3 | 13 | 15 | 17 | 22 => 1,
+            16 | 18 => 2,
+            5 | 6 | 23 | 27 => 4,
+            26 => 5,
+            20 | 21 | 24 => 8,
+            25 => 12,
+            9 | 10 | 12 => {
+                let n = self.length()?;
+                return self.copy(n);
+            }
+            4 => {
+                let n = self.length()?;
+                return self.copy(n.div_ceil(8));
+            }
+            1 | 2 => {
+                let n = self.length()?;
+                let first_is_array = self.rest.first() == Some(&0x01);
+                let dated = matches!(self.rest, [0x19, ..] | [0x09, 0x0C, ..]);
+                let start = usize::from(dated);
+                for i in 0..n {
+                    let name = tag == 2
+                        && (((n == 2 || n == 3) && i == 0)
+                            || (n == 4 && i == 1)
+                            || (top
+                                && !first_is_array
+                                && i >= start
+                                && i.wrapping_sub(start) & 1 == 0));
+                    self.value(depth.saturating_add(1), name, false)?;
+                }
+                return Some(());
+            }
+            // Compact arrays and unknown tags: not repaired.
+            _ => return None,
+        };
+        self.copy(fixed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+    use super::*;
+
+    /// `09 06` + code, or the swapped `06 09` + code.
+    fn name(code: [u8; 6], swapped: bool) -> Vec<u8> {
+        let mut v = if swapped {
+            vec![0x06, 0x09]
+        } else {
+            vec![0x09, 0x06]
+        };
+        v.extend_from_slice(&code);
+        v
+    }
+
+    const CURRENT_L1: [u8; 6] = [1, 0, 31, 7, 0, 255];
+    const ENERGY_A0: [u8; 6] = [0, 0, 1, 8, 0, 255];
+
+    /// Flat pairs: `{date-time, 1-0:31.7.0 (swapped) = 244, 0-0:1.8.0 = 34479}`.
+    fn pairs_body(swapped: bool) -> Vec<u8> {
+        let mut b = vec![0x02, 0x05, 0x09, 0x0C];
+        b.extend_from_slice(&[
+            0x07, 0xE3, 0x04, 0x01, 0x00, 0x0D, 0x00, 0x06, 0xFF, 0x80, 0x00, 0x00,
+        ]);
+        b.extend(name(CURRENT_L1, swapped));
+        b.extend_from_slice(&[0x12, 0x00, 0xF4]);
+        b.extend(name(ENERGY_A0, false));
+        b.extend_from_slice(&[0x06, 0x00, 0x00, 0x86, 0xAF]);
+        b
+    }
+
+    #[test]
+    fn swapped_names_in_pairs_are_repaired() {
+        let sent = pairs_body(true);
+        // As sent, `06 09 01 00 1F` is a double-long-unsigned and `07` an unknown tag.
+        assert!(DataRef::parse(&sent).is_err());
+        assert_eq!(unswap_logical_names(&sent).unwrap(), pairs_body(false));
+        let r = decode_body_bytes(&sent, None, &mut RegistryCache::default()).unwrap();
+        assert_eq!(r.layout, Layout::Pairs);
+        assert_eq!(r.values.len(), 3);
+        assert_eq!(r.values[1].obis, ObisCode::from_bytes(CURRENT_L1));
+        assert_eq!(r.values[1].raw, Raw::UInt(244));
+        // A = 0 energies are the electricity quantity.
+        assert_eq!(r.values[2].quantity, Some(Quantity::ActiveEnergyImport));
+        assert_eq!(r.active_energy_import, Some(34_479.0));
+        assert_eq!(r.timestamp.unwrap().local, "2019-04-01T13:00:06");
+    }
+
+    #[test]
+    fn swapped_names_in_a_push_object_list_are_repaired() {
+        // {[{40, 0-8:25.9.0, 2, 0}, {3, 1-0:31.7.0 swapped, 2, 0}], 244}
+        let body = |swapped: bool| {
+            let mut b = vec![0x02, 0x02, 0x01, 0x02];
+            b.extend_from_slice(&[0x02, 0x04, 0x12, 0x00, 0x28]);
+            b.extend(name([0, 8, 25, 9, 0, 255], false));
+            b.extend_from_slice(&[0x0F, 0x02, 0x12, 0x00, 0x00]);
+            b.extend_from_slice(&[0x02, 0x04, 0x12, 0x00, 0x03]);
+            b.extend(name(CURRENT_L1, swapped));
+            b.extend_from_slice(&[0x0F, 0x02, 0x12, 0x00, 0x00]);
+            b.extend_from_slice(&[0x12, 0x00, 0xF4]);
+            b
+        };
+        assert_eq!(unswap_logical_names(&body(true)).unwrap(), body(false));
+        let r = decode_body_bytes(&body(true), None, &mut RegistryCache::default()).unwrap();
+        assert_eq!(r.layout, Layout::SelfDescribing);
+        assert_eq!(r.values.len(), 1);
+        assert_eq!(r.values[0].obis, ObisCode::from_bytes(CURRENT_L1));
+        assert_eq!(r.values[0].raw, Raw::UInt(244));
+    }
+
+    #[test]
+    fn values_are_never_taken_for_names() {
+        // A value position holding `06 09 ...` is a real double-long-unsigned: untouched.
+        let mut b = vec![0x02, 0x02];
+        b.extend(name(ENERGY_A0, false));
+        b.extend_from_slice(&[0x06, 0x09, 0x00, 0x00, 0x01]);
+        assert_eq!(unswap_logical_names(&b), None);
+        let r = decode_body_bytes(&b, None, &mut RegistryCache::default()).unwrap();
+        assert_eq!(r.values[0].raw, Raw::UInt(0x0900_0001));
+        // A body that decodes as sent is never repaired; nothing to repair is `None`.
+        assert_eq!(unswap_logical_names(&pairs_body(false)), None);
+        // Truncated or unknown input does not panic and is not repaired.
+        for n in 0..pairs_body(true).len() {
+            assert_eq!(unswap_logical_names(&pairs_body(true)[..n]), None);
+        }
+        assert_eq!(unswap_logical_names(&[0x02, 0x01, 0x07]), None);
+    }
+
+    #[test]
+    fn the_cache_resolves_as_the_registry() {
+        let mut cache = RegistryCache::default();
+        for _ in 0..3 {
+            for code in [
+                CURRENT_L1,
+                ENERGY_A0,
+                [1, 1, 1, 8, 0, 255],
+                [9, 9, 9, 9, 9, 9],
+            ] {
+                let code = ObisCode::from_bytes(code);
+                assert_eq!(
+                    cache.lookup(code).map(|e| e.code),
+                    obis::registry::lookup_tolerant(code).map(|e| e.code)
+                );
+            }
+        }
+        assert_eq!(cache.entries.len(), 4);
+    }
+
+    #[test]
+    fn scale_is_exact_for_decimal_scalers() {
+        assert_eq!(scale(2330.0, -1), 233.0);
+        assert_eq!(scale(244.0, -2), 2.44);
+        assert_eq!(scale(3.0, 3), 3000.0);
+        assert_eq!(scale(1.0, 12), 1e12);
+    }
 }

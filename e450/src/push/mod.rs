@@ -263,6 +263,7 @@ pub struct PushListener {
     frame_buf: Vec<u8>,
     apdu_buf: Vec<u8>,
     plain_buf: Vec<u8>,
+    cache: body::RegistryCache,
     stats: PushStats,
 }
 
@@ -293,6 +294,7 @@ impl PushListener {
             frame_buf: Vec::new(),
             apdu_buf: Vec::new(),
             plain_buf: Vec::new(),
+            cache: body::RegistryCache::default(),
             stats: PushStats::default(),
         }
     }
@@ -479,7 +481,12 @@ impl PushListener {
     fn process_apdu(&mut self, apdu: &[u8], offset: usize) -> Result<Message, PushError> {
         match apdu.first() {
             Some(0x0F) => {
-                let mut r = body::decode_notification(apdu, offset, self.config.template.as_ref())?;
+                let mut r = body::decode_notification(
+                    apdu,
+                    offset,
+                    self.config.template.as_ref(),
+                    &mut self.cache,
+                )?;
                 r.finish();
                 Ok(Message::Reading(Box::new(r)))
             }
@@ -522,7 +529,12 @@ impl PushListener {
             .map_err(|error| PushError::Security { offset, error })?;
         let plain = self.plain_buf.get(..opened.len).unwrap_or_default();
         let decoded = if plain.first() == Some(&0x0F) {
-            body::decode_notification(plain, offset, self.config.template.as_ref())
+            body::decode_notification(
+                plain,
+                offset,
+                self.config.template.as_ref(),
+                &mut self.cache,
+            )
         } else if opened.authenticated {
             Err(PushError::UnexpectedApdu {
                 offset,
@@ -594,8 +606,8 @@ pub fn decode_apdu(apdu: &[u8], config: &PushConfig) -> Result<Message, PushErro
 /// [`PushError::Apdu`] when the bytes are not one A-XDR value, [`PushError::Layout`] when it
 /// matches no layout.
 pub fn decode_body(bytes: &[u8], config: &PushConfig) -> Result<Reading, PushError> {
-    let data = dlms::DataRef::parse(bytes).map_err(|error| PushError::Apdu { offset: 0, error })?;
-    let mut r = body::decode_data(data, None, 0, config.template.as_ref())?;
+    let mut cache = body::RegistryCache::default();
+    let mut r = body::decode_body_bytes(bytes, config.template.as_ref(), &mut cache)?;
     r.finish();
     Ok(r)
 }
