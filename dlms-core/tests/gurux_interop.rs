@@ -13,6 +13,8 @@
 )]
 #![allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -26,24 +28,7 @@ const SCRIPT: &str = concat!(
 );
 
 fn python() -> Option<String> {
-    let py = std::env::var("COMPTEUR_PYTHON").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").to_string()
-    });
-    let why = match Command::new(&py).args(["-c", "import gurux_dlms"]).output() {
-        Ok(o) if o.status.success() => return Some(py),
-        Ok(o) => format!(
-            "`{py} -c 'import gurux_dlms'` failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => format!("cannot run {py}: {e}"),
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}");
-    }
-    eprintln!(
-        "skipping the Gurux differential test: {why} (run `make venv` or set COMPTEUR_PYTHON)"
-    );
-    None
+    common::gurux_python("Gurux differential test")
 }
 
 /// splitmix64: a fixed-seed generator, so every run checks the same values.

@@ -14,6 +14,8 @@
     clippy::arithmetic_side_effects
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -32,23 +34,7 @@ const CLOCK: ObisCode = ObisCode::new(0, 0, 1, 0, 0, 255);
 const PROFILE: ObisCode = ObisCode::new(1, 0, 99, 1, 0, 255);
 
 fn python() -> Option<String> {
-    let py = std::env::var("COMPTEUR_PYTHON")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
-    let why = match Command::new(&py).args(["-c", "import gurux_dlms"]).output() {
-        Ok(o) if o.status.success() => return Some(py),
-        Ok(o) => format!(
-            "`{py} -c 'import gurux_dlms'` failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => format!("cannot run {py}: {e}"),
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}");
-    }
-    eprintln!(
-        "skipping the Gurux meter interop test: {why} (run `make venv` or set COMPTEUR_PYTHON)"
-    );
-    None
+    common::gurux_python("Gurux meter interop test")
 }
 
 /// The Gurux meter process, ended when dropped.

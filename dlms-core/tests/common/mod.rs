@@ -84,3 +84,29 @@ pub(crate) fn value_after_obis(d: &Data, obis: [u8; 6]) -> Option<&Data> {
     }
     items.iter().find_map(|i| value_after_obis(i, obis))
 }
+
+/// The Python interpreter with gurux-dlms installed, for the interoperability tests.
+///
+/// From `COMPTEUR_PYTHON` (set by `make test`), else `<workspace>/.venv/bin/python`. When it is
+/// missing the test named by `what` is skipped with a message — unless `CI` is set, where a
+/// missing peer is a failure.
+pub(crate) fn gurux_python(what: &str) -> Option<String> {
+    let py = std::env::var("COMPTEUR_PYTHON")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
+    let why = match std::process::Command::new(&py)
+        .args(["-c", "import gurux_dlms"])
+        .output()
+    {
+        Ok(o) if o.status.success() => return Some(py),
+        Ok(o) => format!(
+            "`{py} -c 'import gurux_dlms'` failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => format!("cannot run {py}: {e}"),
+    };
+    if std::env::var_os("CI").is_some() {
+        panic!("{why}");
+    }
+    eprintln!("skipping the {what}: {why} (run `make venv` or set COMPTEUR_PYTHON)");
+    None
+}
