@@ -726,6 +726,27 @@ impl ClientSession {
         Ok(plain)
     }
 
+    /// How many data bytes fit in the first datablock of a request whose empty first block is
+    /// `empty_first_block`: its header, the longest A-XDR length field (4 bytes) and the
+    /// ciphering overhead come off `max`.
+    fn first_block_room(
+        &self,
+        empty_first_block: &Apdu<'_>,
+        size: usize,
+        max: usize,
+    ) -> Result<usize, SessionError> {
+        let header = empty_first_block
+            .to_vec()
+            .map_err(SessionError::Encode)?
+            .len()
+            .saturating_add(4)
+            .saturating_add(self.overhead());
+        match max.saturating_sub(header) {
+            0 => Err(SessionError::RequestTooLarge { size, max }),
+            room => Ok(room),
+        }
+    }
+
     fn overhead(&self) -> usize {
         #[cfg(feature = "security")]
         if self.protector.is_some() {
@@ -844,27 +865,19 @@ impl ClientSession {
                 for v in &values {
                     v.encode(&mut raw).map_err(SessionError::Encode)?;
                 }
-                let header = Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
-                    invoke,
-                    attributes: attributes.clone(),
-                    block: DataBlockSa {
-                        last_block: false,
-                        block_number: 1,
-                        raw_data: &[],
-                    },
-                })
-                .to_vec()
-                .map_err(SessionError::Encode)?
-                .len()
-                .saturating_add(4)
-                .saturating_add(self.overhead());
-                let chunk = max.saturating_sub(header);
-                if chunk == 0 {
-                    return Err(SessionError::RequestTooLarge {
-                        size: plain.len(),
-                        max,
-                    });
-                }
+                let chunk = self.first_block_room(
+                    &Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
+                        invoke,
+                        attributes: attributes.clone(),
+                        block: DataBlockSa {
+                            last_block: false,
+                            block_number: 1,
+                            raw_data: &[],
+                        },
+                    }),
+                    plain.len(),
+                    max,
+                )?;
                 let first = raw.get(..chunk.min(raw.len())).unwrap_or(&[]);
                 self.send_apdu(&Apdu::SetRequest(SetRequest::WithListAndFirstDataBlock {
                     invoke,
@@ -976,28 +989,20 @@ impl ClientSession {
                 };
                 let raw = value.to_vec().map_err(SessionError::Encode)?;
                 // Header of the first block with no data, plus the longest length field.
-                let header = Apdu::SetRequest(SetRequest::WithFirstDataBlock {
-                    invoke,
-                    attribute,
-                    access: access.clone(),
-                    block: DataBlockSa {
-                        last_block: false,
-                        block_number: 1,
-                        raw_data: &[],
-                    },
-                })
-                .to_vec()
-                .map_err(SessionError::Encode)?
-                .len()
-                .saturating_add(4)
-                .saturating_add(self.overhead());
-                let chunk = max.saturating_sub(header);
-                if chunk == 0 {
-                    return Err(SessionError::RequestTooLarge {
-                        size: plain.len(),
-                        max,
-                    });
-                }
+                let chunk = self.first_block_room(
+                    &Apdu::SetRequest(SetRequest::WithFirstDataBlock {
+                        invoke,
+                        attribute,
+                        access: access.clone(),
+                        block: DataBlockSa {
+                            last_block: false,
+                            block_number: 1,
+                            raw_data: &[],
+                        },
+                    }),
+                    plain.len(),
+                    max,
+                )?;
                 let first = raw.get(..chunk.min(raw.len())).unwrap_or(&[]);
                 let last = first.len() == raw.len();
                 self.send_apdu(&Apdu::SetRequest(SetRequest::WithFirstDataBlock {
