@@ -1528,20 +1528,11 @@ impl ClientSession {
                 },
                 Apdu::SetResponse(SetResponse::DataBlock { block_number, .. }),
             ) if *block > 0 && *sent < raw.len() => {
-                if block_number != *block {
-                    return Err(SessionError::BlockNumber {
-                        expected: *block,
-                        found: block_number,
-                    });
-                }
-                let end = sent.saturating_add(*chunk).min(raw.len());
-                let data = raw.get(*sent..end).unwrap_or(&[]).to_vec();
-                *sent = end;
-                *block = block.saturating_add(1);
+                let (data, last) = next_outgoing_block(raw, sent, block, *chunk, block_number)?;
                 let next = Apdu::SetRequest(SetRequest::WithDataBlock {
                     invoke: InvokeIdAndPriority::new(id, true, true),
                     block: DataBlockSa {
-                        last_block: end == raw.len(),
+                        last_block: last,
                         block_number: *block,
                         raw_data: &data,
                     },
@@ -1614,20 +1605,11 @@ impl ClientSession {
                 },
                 Apdu::ActionResponse(ActionResponse::NextPBlock { block_number, .. }),
             ) if *sent < raw.len() => {
-                if block_number != *block {
-                    return Err(SessionError::BlockNumber {
-                        expected: *block,
-                        found: block_number,
-                    });
-                }
-                let end = sent.saturating_add(*chunk).min(raw.len());
-                let data = raw.get(*sent..end).unwrap_or(&[]).to_vec();
-                *sent = end;
-                *block = block.saturating_add(1);
+                let (data, last) = next_outgoing_block(raw, sent, block, *chunk, block_number)?;
                 let next = Apdu::ActionRequest(ActionRequest::WithPBlock {
                     invoke: InvokeIdAndPriority::new(id, true, true),
                     block: DataBlockSa {
-                        last_block: end == raw.len(),
+                        last_block: last,
                         block_number: *block,
                         raw_data: &data,
                     },
@@ -1674,4 +1656,27 @@ impl ClientSession {
         self.finish(Ok(result), now);
         Ok(())
     }
+}
+
+/// The next datablock of a request sent in blocks, once the server acknowledged block
+/// `acked`: checks it is the block just sent, advances `sent` and `block`, and returns the
+/// data of the next block and whether it is the last.
+fn next_outgoing_block(
+    raw: &[u8],
+    sent: &mut usize,
+    block: &mut u32,
+    chunk: usize,
+    acked: u32,
+) -> Result<(Vec<u8>, bool), SessionError> {
+    if acked != *block {
+        return Err(SessionError::BlockNumber {
+            expected: *block,
+            found: acked,
+        });
+    }
+    let end = sent.saturating_add(chunk).min(raw.len());
+    let data = raw.get(*sent..end).unwrap_or(&[]).to_vec();
+    *sent = end;
+    *block = block.saturating_add(1);
+    Ok((data, end == raw.len()))
 }
