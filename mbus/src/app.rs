@@ -210,6 +210,46 @@ pub struct LongHeader {
     pub signature: u16,
 }
 
+impl LongHeader {
+    /// The 12 header bytes as a slave sends them after CI `72` (least significant byte first).
+    ///
+    /// ```
+    /// use mbus::{Identification, LongHeader, Manufacturer, Medium, StatusByte};
+    /// let h = LongHeader {
+    ///     id: Identification(0x1234_5678),
+    ///     manufacturer: Manufacturer::from_code(*b"ELS").unwrap(),
+    ///     version: 1,
+    ///     medium: Medium::WATER,
+    ///     access_number: 0x2A,
+    ///     status: StatusByte(0),
+    ///     signature: 0,
+    /// };
+    /// assert_eq!(
+    ///     h.to_bytes(),
+    ///     [0x78, 0x56, 0x34, 0x12, 0x93, 0x15, 0x01, 0x07, 0x2A, 0x00, 0x00, 0x00]
+    /// );
+    /// ```
+    pub fn to_bytes(&self) -> [u8; 12] {
+        let [i0, i1, i2, i3] = self.id.0.to_le_bytes();
+        let [m0, m1] = self.manufacturer.0.to_le_bytes();
+        let [s0, s1] = self.signature.to_le_bytes();
+        [
+            i0,
+            i1,
+            i2,
+            i3,
+            m0,
+            m1,
+            self.version,
+            self.medium.0,
+            self.access_number,
+            self.status.0,
+            s0,
+            s1,
+        ]
+    }
+}
+
 /// The 4-byte data header (CI `7A`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct ShortHeader {

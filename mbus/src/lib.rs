@@ -53,6 +53,7 @@ mod app;
 pub mod datetime;
 mod decoder;
 pub mod dlms;
+mod encode;
 mod error;
 mod frame;
 pub mod master;
@@ -66,6 +67,7 @@ pub use app::{
     Manufacturer, Medium, Response, ShortHeader, StatusByte, UserData, VariableData,
 };
 pub use decoder::{DECODER_CAPACITY, DecoderStats, FrameDecoder};
+pub use encode::{MAX_EXTENSIONS, RecordRepr};
 pub use error::Error;
 pub use frame::{
     ACK, Address, Ci, Control, Frame, Function, LONG_START, MAX_DATA_LEN, MAX_FRAME_LEN,

@@ -6,8 +6,9 @@ use crate::app::{LongHeader, Manufacturer, Medium};
 use crate::{Address, Ci, Control, Error, Frame, Response, UserData};
 
 /// A secondary address: identification number, manufacturer, version and medium. Each part can
-/// be a wildcard: a BCD digit of the id set to `F`, the manufacturer `FFFF`, version or medium
-/// `FF`.
+/// be a wildcard, as EN 13757-3:2018 describes for the selection (CI `52`): each BCD digit of
+/// the id set to the nibble `F`, and the manufacturer, version and medium byte-wise, a byte
+/// `FF` (each of the two manufacturer bytes on its own).
 ///
 /// ```
 /// use mbus::SecondaryAddress;
@@ -113,27 +114,54 @@ impl SecondaryAddress {
 
     /// True when any part is a wildcard.
     pub fn is_wildcard(&self) -> bool {
+        let [m0, m1] = self.manufacturer.to_le_bytes();
         self.id.iter().any(|b| b >> 4 == 0xF || b & 0xF == 0xF)
-            || self.manufacturer == 0xFFFF
+            || m0 == 0xFF
+            || m1 == 0xFF
             || self.version == 0xFF
             || self.medium == 0xFF
     }
 
-    /// True when a slave with this data header answers a selection of `self`.
+    /// True when a slave with this data header answers a selection of `self`: every id nibble
+    /// and every manufacturer, version and medium byte is equal or a wildcard.
+    ///
+    /// ```
+    /// use mbus::{Identification, LongHeader, Manufacturer, Medium, SecondaryAddress, StatusByte};
+    /// let h = LongHeader {
+    ///     id: Identification(0x1234_5678),
+    ///     manufacturer: Manufacturer(0x1593), // ELS
+    ///     version: 1,
+    ///     medium: Medium::WATER,
+    ///     access_number: 0,
+    ///     status: StatusByte(0),
+    ///     signature: 0,
+    /// };
+    /// assert!(SecondaryAddress::parse_str("1F34567FFFFFFFFF").unwrap().matches(&h));
+    /// // manufacturer bytes one at a time: 15 93 (sent 93 15)
+    /// assert!(SecondaryAddress::parse_str("12345678FF93FF07").unwrap().matches(&h));
+    /// assert!(SecondaryAddress::parse_str("1234567815FF01FF").unwrap().matches(&h));
+    /// assert!(!SecondaryAddress::parse_str("12345678FF94FFFF").unwrap().matches(&h));
+    /// assert!(!SecondaryAddress::parse_str("12345678FFFFFF04").unwrap().matches(&h));
+    /// ```
     pub fn matches(&self, h: &LongHeader) -> bool {
+        let byte_ok = |p: u8, v: u8| p == 0xFF || p == v;
         let id = h.id.0.to_le_bytes();
         let id_ok = self.id.iter().zip(id).all(|(&p, v)| {
             (p >> 4 == 0xF || p >> 4 == v >> 4) && (p & 0xF == 0xF || p & 0xF == v & 0xF)
         });
+        let [p0, p1] = self.manufacturer.to_le_bytes();
+        let [v0, v1] = h.manufacturer.0.to_le_bytes();
         id_ok
-            && (self.manufacturer == 0xFFFF || self.manufacturer == h.manufacturer.0)
-            && (self.version == 0xFF || self.version == h.version)
-            && (self.medium == 0xFF || self.medium == h.medium.0)
+            && byte_ok(p0, v0)
+            && byte_ok(p1, v1)
+            && byte_ok(self.version, h.version)
+            && byte_ok(self.medium, h.medium.0)
     }
 
-    /// The manufacturer, unless it is a wildcard.
+    /// The manufacturer, unless either of its bytes is a wildcard.
     pub fn manufacturer(&self) -> Option<Manufacturer> {
-        (self.manufacturer != 0xFFFF).then_some(Manufacturer(self.manufacturer))
+        let [m0, m1] = self.manufacturer.to_le_bytes();
+        (m0 != 0xFF && m1 != 0xFF).then_some(Manufacturer(self.manufacturer))
     }
 
     /// The medium, unless it is a wildcard.
@@ -331,14 +359,29 @@ enum SearchState {
     Done,
 }
 
+/// Search levels: the 8 id digits (most significant first), then the medium, the version and
+/// the two manufacturer bytes.
+const LEVELS: usize = 12;
+const LEVEL_MEDIUM: usize = 8;
+const LEVEL_VERSION: usize = 9;
+const LEVEL_MANUFACTURER_LOW: usize = 10;
+const LEVEL_MANUFACTURER_HIGH: usize = 11;
+
 /// The wildcard search for secondary addresses (sans-IO).
 ///
 /// The search walks the identification number digit by digit, most significant first: it
 /// selects `d F F F F F F F` for d = 0..9; no answer means nobody matches, an `E5` is followed
 /// by a REQ_UD2 to address 253, a single clean answer yields one address, and a collision (at
-/// selection or readout) descends one digit deeper. Call [`poll_transmit`](Self::poll_transmit)
-/// and send the frame, then [`handle`](Self::handle) with what the bus did, and collect
-/// addresses with [`poll_found`](Self::poll_found), until [`is_done`](Self::is_done).
+/// selection or readout) descends one digit deeper. When the collision remains with all eight
+/// digits fixed, the slaves share their id and differ in medium, version or manufacturer: the
+/// search goes on byte-wise over the medium, then the version, then the low and the high byte
+/// of the manufacturer (values `00`..`FE`, since `FF` is the wildcard), each part the template
+/// does not fix. Slaves that agree in all twelve bytes cannot be told apart and are counted in
+/// [`unresolved`](Self::unresolved). Only BCD id digits (0..9) are tried.
+///
+/// Call [`poll_transmit`](Self::poll_transmit) and send the frame, then
+/// [`handle`](Self::handle) with what the bus did, and collect addresses with
+/// [`poll_found`](Self::poll_found), until [`is_done`](Self::is_done).
 ///
 /// ```
 /// use mbus::master::{BusEvent, WildcardSearch};
@@ -352,7 +395,7 @@ enum SearchState {
 /// ```
 #[derive(Clone, Debug)]
 pub struct WildcardSearch {
-    digits: [u8; 8],
+    values: [u8; LEVELS],
     depth: usize,
     state: SearchState,
     template: SecondaryAddress,
@@ -375,10 +418,10 @@ impl WildcardSearch {
     }
 
     /// A search restricted by the manufacturer, version and medium of `template` (its id is
-    /// ignored).
+    /// ignored; a part that is not `FF` is fixed in every selection and not searched).
     pub fn with_template(template: SecondaryAddress) -> Self {
         WildcardSearch {
-            digits: [0; 8],
+            values: [0; LEVELS],
             depth: 0,
             state: SearchState::SendSelect,
             template,
@@ -389,12 +432,29 @@ impl WildcardSearch {
         }
     }
 
+    /// True when the search walks this level (id digits always; the other parts when the
+    /// template leaves them a wildcard).
+    fn searched(&self, level: usize) -> bool {
+        let [m0, m1] = self.template.manufacturer.to_le_bytes();
+        match level {
+            LEVEL_MEDIUM => self.template.medium == 0xFF,
+            LEVEL_VERSION => self.template.version == 0xFF,
+            LEVEL_MANUFACTURER_LOW => m0 == 0xFF,
+            LEVEL_MANUFACTURER_HIGH => m1 == 0xFF,
+            l => l < LEVELS,
+        }
+    }
+
+    const fn last_value(level: usize) -> u8 {
+        if level < LEVEL_MEDIUM { 9 } else { 0xFE }
+    }
+
     /// The selection pattern being tried.
     pub fn pattern(&self) -> SecondaryAddress {
         let mut nibbles = [0xFu8; 8];
         for (n, d) in nibbles
             .iter_mut()
-            .zip(self.digits.iter())
+            .zip(self.values.iter())
             .take(self.depth.saturating_add(1))
         {
             *n = *d;
@@ -404,10 +464,23 @@ impl WildcardSearch {
             let lo = nibbles.get(i.wrapping_add(1)).copied().unwrap_or(0xF);
             (hi << 4) | lo
         };
-        SecondaryAddress {
+        let mut p = SecondaryAddress {
             id: [b(6), b(4), b(2), b(0)],
             ..self.template
+        };
+        for level in LEVEL_MEDIUM..=self.depth {
+            let v = self.values.get(level).copied().unwrap_or(0xFF);
+            if !self.searched(level) {
+                continue;
+            }
+            match level {
+                LEVEL_MEDIUM => p.medium = v,
+                LEVEL_VERSION => p.version = v,
+                LEVEL_MANUFACTURER_LOW => p.manufacturer = (p.manufacturer & 0xFF00) | u16::from(v),
+                _ => p.manufacturer = (p.manufacturer & 0x00FF) | (u16::from(v) << 8),
+            }
         }
+        p
     }
 
     /// The next frame to send, written to `out` (at least 17 bytes), or `None` while an answer
@@ -465,35 +538,42 @@ impl WildcardSearch {
     }
 
     fn descend(&mut self) {
-        if self.depth < 7 {
-            self.depth = self.depth.saturating_add(1);
-            if let Some(d) = self.digits.get_mut(self.depth) {
-                *d = 0;
+        let next = (self.depth.saturating_add(1)..LEVELS).find(|&l| self.searched(l));
+        match next {
+            Some(level) => {
+                self.depth = level;
+                if let Some(v) = self.values.get_mut(level) {
+                    *v = 0;
+                }
+                self.state = SearchState::SendSelect;
             }
-            self.state = SearchState::SendSelect;
-        } else {
-            // same id, several slaves: they differ in manufacturer, version or medium only
-            self.unresolved = self.unresolved.saturating_add(1);
-            self.advance();
+            None => {
+                // every searched part fixed and still several slaves: they cannot be told apart
+                self.unresolved = self.unresolved.saturating_add(1);
+                self.advance();
+            }
         }
     }
 
     fn advance(&mut self) {
         loop {
-            let Some(d) = self.digits.get_mut(self.depth) else {
+            let last = Self::last_value(self.depth);
+            let Some(v) = self.values.get_mut(self.depth) else {
                 self.state = SearchState::Done;
                 return;
             };
-            if *d < 9 {
-                *d = d.saturating_add(1);
+            if *v < last {
+                *v = v.saturating_add(1);
                 self.state = SearchState::SendSelect;
                 return;
             }
-            if self.depth == 0 {
-                self.state = SearchState::Done;
-                return;
+            match (0..self.depth).rev().find(|&l| self.searched(l)) {
+                Some(level) => self.depth = level,
+                None => {
+                    self.state = SearchState::Done;
+                    return;
+                }
             }
-            self.depth = self.depth.saturating_sub(1);
         }
     }
 
@@ -507,7 +587,8 @@ impl WildcardSearch {
         self.state == SearchState::Done
     }
 
-    /// Patterns where several slaves share all eight id digits (not separable by id).
+    /// Patterns where several slaves still answered with every searched part fixed: they share
+    /// id, medium, version and manufacturer and cannot be selected one at a time.
     pub fn unresolved(&self) -> u32 {
         self.unresolved
     }

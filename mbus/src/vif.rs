@@ -340,6 +340,13 @@ const fn fd_info(c: u8) -> VifInfo {
     }
 }
 
+/// The FB extension table (EN 13757-3:2018 table 14, "alternate extended VIF codes").
+///
+/// Codes the standard marks reserved but that the M-Bus Usergroup document 4.8 (1998) had
+/// assigned, with no later assignment in conflict, keep that legacy meaning: `22`–`26` (US
+/// gallons and gallons per minute/hour) and `58`–`67`, `70`–`73` (temperatures in °F). `32` and
+/// `33` (E011 001n) are reserved in both; apparent power is E011 01nn (`34`–`37`,
+/// 10^(nn−3) kVA).
 const fn fb_info(c: u8) -> VifInfo {
     use Quantity as Q;
     use SiUnit as U;
@@ -355,6 +362,7 @@ const fn fb_info(c: u8) -> VifInfo {
         0x1A..=0x1B => info(Q::RelativeHumidity, U::Percent, exp(c, 1, -1)),
         0x20 => info(Q::Volume, U::CubicFoot, 0),
         0x21 => info(Q::Volume, U::CubicFoot, -1),
+        // 0x22..=0x26: reserved in EN 13757-3:2018; legacy meaning (US gallons)
         0x22 => info(Q::Volume, U::UsGallon, -1),
         0x23 => info(Q::Volume, U::UsGallon, 0),
         0x24 => info(Q::VolumeFlow, U::UsGallonPerMinute, -3),
@@ -365,7 +373,9 @@ const fn fb_info(c: u8) -> VifInfo {
         0x2B => info(Q::PhaseVoltageCurrent, U::Degree, -1),
         0x2C..=0x2F => info(Q::Frequency, U::Hertz, exp(c, 3, -3)),
         0x30..=0x31 => info(Q::Power, U::JoulePerHour, exp(c, 1, 8)),
-        0x32..=0x33 => info(Q::ApparentPower, U::VoltAmpere, exp(c, 1, 2)),
+        // E011 001n (0x32, 0x33) is reserved; apparent power is E011 01nn, 10^(nn-3) kVA
+        0x34..=0x37 => info(Q::ApparentPower, U::VoltAmpere, exp(c, 3, 0)),
+        // 0x58..=0x67 and 0x70..=0x73: reserved in EN 13757-3:2018; legacy meaning (°F)
         0x58..=0x5B => info(Q::FlowTemperature, U::DegreeFahrenheit, exp(c, 3, -3)),
         0x5C..=0x5F => info(Q::ReturnTemperature, U::DegreeFahrenheit, exp(c, 3, -3)),
         0x60..=0x63 => info(Q::TemperatureDifference, U::DegreeFahrenheit, exp(c, 3, -3)),
@@ -419,7 +429,18 @@ impl Vife {
         }
     }
 
-    /// True when the value is a time point (start date/time, date/time of a limit exceed).
+    /// True when the value is a time point: `39` "start date(/time) of", `42`/`43`/`46`/`47`
+    /// and `4A`/`4B`/`4E`/`4F` "date(/time) of begin/end of first/last lower/upper limit
+    /// exceed" (E100 uf1b), and `6A`/`6B`/`6E`/`6F` "date(/time) of begin/end of first/last"
+    /// (E110 1f1b) of EN 13757-3:2018 table 15. The VIFE turns the whole record into the date
+    /// of the event: per the standard the data field then says the type (`2` type G date,
+    /// `4` type F date and time), whatever the quantity of the VIF.
+    ///
+    /// ```
+    /// use mbus::Vife;
+    /// assert!(Vife(0x6F).is_time_point()); // date/time of end of last
+    /// assert!(!Vife(0x6D).is_time_point()); // overflow values
+    /// ```
     pub const fn is_time_point(self) -> bool {
         matches!(
             self.0 & 0x7F,
@@ -507,8 +528,13 @@ impl Vife {
             0x50..=0x5F => "duration of limit exceed",
             0x60..=0x67 => "duration of",
             0x68 => "value during lower limit exceed",
+            0x69 => "leakage values",
             0x6C => "value during upper limit exceed",
-            0x6A | 0x6B | 0x6E | 0x6F => "date/time of begin/end of first/last",
+            0x6D => "overflow values",
+            0x6A => "date/time of begin of first",
+            0x6B => "date/time of end of first",
+            0x6E => "date/time of begin of last",
+            0x6F => "date/time of end of last",
             0x70..=0x77 => "multiplicative correction factor",
             0x78..=0x7B => "additive correction constant",
             0x7C => "extension of the combinable VIFE table",

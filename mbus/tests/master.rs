@@ -129,6 +129,156 @@ fn wildcard_search_finds_every_slave() {
     assert!(search.frames_sent() < 200, "{}", search.frames_sent());
 }
 
+fn slave(id: u32, manufacturer: &[u8; 3], version: u8, medium: Medium) -> (LongHeader, bool) {
+    let h = LongHeader {
+        manufacturer: Manufacturer::from_code(*manufacturer).unwrap(),
+        version,
+        medium,
+        ..header(id)
+    };
+    (h, false)
+}
+
+/// Runs a search against the bus; returns the addresses found.
+fn run(bus: &mut Bus, search: &mut WildcardSearch) -> Vec<SecondaryAddress> {
+    let mut found = Vec::new();
+    let mut buf = [0u8; 64];
+    while !search.is_done() {
+        let n = search.poll_transmit(&mut buf).unwrap();
+        match bus.transmit(&buf[..n]) {
+            Answer::None => search.handle(BusEvent::Timeout).unwrap(),
+            Answer::Ack => search.handle(BusEvent::Ack).unwrap(),
+            Answer::Collision => search.handle(BusEvent::Collision).unwrap(),
+            Answer::Bytes(b) => search
+                .handle(BusEvent::Frame(Frame::parse(&b).unwrap()))
+                .unwrap(),
+        }
+        if let Some(a) = search.poll_found() {
+            found.push(a);
+        }
+        assert!(search.frames_sent() < 20_000, "runaway search");
+    }
+    assert!(search.poll_transmit(&mut buf).is_none());
+    found.sort_by_key(|a| a.to_string());
+    found
+}
+
+fn addresses(slaves: &[(LongHeader, bool)]) -> Vec<SecondaryAddress> {
+    let mut v: Vec<_> = slaves
+        .iter()
+        .map(|s| SecondaryAddress::from_header(&s.0))
+        .collect();
+    v.sort_by_key(|a| a.to_string());
+    v
+}
+
+#[test]
+fn wildcard_search_separates_slaves_sharing_an_id() {
+    // one id, told apart by medium (a heat meter with a water channel), by version, and by
+    // either byte of the manufacturer code; plus an ordinary slave
+    let slaves = vec![
+        slave(0x2222_0001, b"LUG", 7, Medium::HEAT_OUTLET),
+        slave(0x2222_0001, b"LUG", 7, Medium::WATER),
+        slave(0x2222_0001, b"LUG", 8, Medium::WATER),
+        slave(0x2222_0001, b"LUH", 8, Medium::WATER), // low byte differs
+        slave(0x2222_0001, b"ZUH", 8, Medium::WATER), // high byte differs
+        slave(0x1111_1111, b"ELS", 1, Medium::GAS),
+    ];
+    let mut bus = Bus {
+        slaves: slaves.clone(),
+    };
+    let mut search = WildcardSearch::new();
+    let found = run(&mut bus, &mut search);
+    assert_eq!(found, addresses(&slaves));
+    assert_eq!(search.unresolved(), 0);
+    // every found address selects exactly one slave
+    for a in &found {
+        assert_eq!(slaves.iter().filter(|s| a.matches(&s.0)).count(), 1, "{a}");
+    }
+    println!("{} frames", search.frames_sent());
+}
+
+#[test]
+fn wildcard_search_reports_identical_slaves() {
+    let slaves = vec![
+        slave(0x3333_3333, b"ELS", 1, Medium::WATER),
+        slave(0x3333_3333, b"ELS", 1, Medium::WATER),
+        slave(0x4444_4444, b"ELS", 1, Medium::WATER),
+    ];
+    let mut bus = Bus { slaves };
+    let mut search = WildcardSearch::new();
+    let found = run(&mut bus, &mut search);
+    assert_eq!(found.len(), 1);
+    assert_eq!(u32::from_le_bytes(found[0].id), 0x4444_4444);
+    assert_eq!(search.unresolved(), 1);
+}
+
+#[test]
+fn wildcard_search_with_a_template() {
+    let slaves = vec![
+        slave(0x5555_0000, b"LUG", 7, Medium::HEAT_OUTLET),
+        slave(0x5555_0000, b"LUG", 7, Medium::WATER),
+        slave(0x6666_0000, b"ELS", 2, Medium::WATER),
+        slave(0x7777_0000, b"ELS", 2, Medium::GAS),
+    ];
+    // water meters only: the medium is fixed in every selection and not searched
+    let template = SecondaryAddress {
+        medium: Medium::WATER.0,
+        ..SecondaryAddress::WILDCARD
+    };
+    let mut bus = Bus {
+        slaves: slaves.clone(),
+    };
+    let mut search = WildcardSearch::with_template(template);
+    assert_eq!(search.pattern().medium, Medium::WATER.0);
+    let found = run(&mut bus, &mut search);
+    assert_eq!(found, addresses(&[slaves[1], slaves[2]]));
+    assert_eq!(search.unresolved(), 0);
+    // a template that fixes the manufacturer's high byte only
+    let els = Manufacturer::from_code(*b"ELS").unwrap().0;
+    let template = SecondaryAddress {
+        manufacturer: els | 0x00FF,
+        ..SecondaryAddress::WILDCARD
+    };
+    let mut bus = Bus {
+        slaves: slaves.clone(),
+    };
+    let found = run(&mut bus, &mut WildcardSearch::with_template(template));
+    assert_eq!(found, addresses(&slaves[2..]));
+}
+
+#[test]
+fn byte_wise_wildcards_in_selections() {
+    let h = slave(0x1234_5678, b"ELS", 1, Medium::WATER).0;
+    let m = h.manufacturer.0.to_le_bytes();
+    let pat = |man: u16, version: u8, medium: u8| SecondaryAddress {
+        id: [0x78, 0x56, 0x34, 0x12],
+        manufacturer: man,
+        version,
+        medium,
+    };
+    let man = h.manufacturer.0;
+    assert!(pat(man, 1, 7).matches(&h));
+    assert!(pat(0xFF00 | u16::from(m[0]), 1, 7).matches(&h));
+    assert!(pat((u16::from(m[1]) << 8) | 0xFF, 0xFF, 0xFF).matches(&h));
+    assert!(!pat(0xFF00 | u16::from(m[0].wrapping_add(1)), 1, 7).matches(&h));
+    assert!(!pat(man, 2, 0xFF).matches(&h));
+    assert!(!pat(man, 0xFF, 8).matches(&h));
+    assert!(pat(0xFF00 | u16::from(m[0]), 1, 7).is_wildcard());
+    assert_eq!(pat(0xFF00 | u16::from(m[0]), 1, 7).manufacturer(), None);
+    assert!(!pat(man, 1, 7).is_wildcard());
+    // the selection frame carries the pattern bytes unchanged
+    let mut eight = [0u8; 8];
+    let mut out = [0u8; 17];
+    let n = mbus::master::select(&pat(0xFF93, 0xFF, 7), &mut eight)
+        .emit(&mut out)
+        .unwrap();
+    assert_eq!(
+        &out[7..n - 2],
+        &[0x78, 0x56, 0x34, 0x12, 0x93, 0xFF, 0xFF, 0x07]
+    );
+}
+
 #[test]
 fn multi_telegram_readout_with_fcb_and_retry() {
     let h = header(0x1122_3344);

@@ -387,3 +387,32 @@ fn special_functions() {
         ));
     }
 }
+
+/// FB table codes checked against EN 13757-3:2018 table 14.
+#[test]
+fn fb_apparent_power_and_reserved_codes() {
+    // E011 01nn: apparent power 10^(nn-3) kVA
+    for (code, exponent) in [(0x34, 0), (0x35, 1), (0x36, 2), (0x37, 3)] {
+        let i = Vif::Fb(code).info();
+        assert_eq!(
+            (i.quantity, i.unit, i.exponent),
+            (Quantity::ApparentPower, SiUnit::VoltAmpere, exponent)
+        );
+    }
+    // E011 001n is reserved
+    for code in [0x32, 0x33, 0x06, 0x07, 0x38, 0x57] {
+        assert_eq!(
+            Vif::Fb(code).info().quantity,
+            Quantity::Reserved,
+            "{code:02X}"
+        );
+    }
+    // legacy M-Bus 4.8 meanings of codes the 2018 edition leaves reserved
+    assert_eq!(Vif::Fb(0x23).info().unit, SiUnit::UsGallon);
+    assert_eq!(Vif::Fb(0x58).info().unit, SiUnit::DegreeFahrenheit);
+    // a record: DIF 02, VIF FB 36 (10^2 VA), 5 -> 500 VA
+    let rec = one(&[0x02, 0xFB, 0x36, 0x05, 0x00]);
+    let s = rec.scaled().unwrap();
+    assert_eq!(s.unit, SiUnit::VoltAmpere);
+    assert!((s.value - 500.0).abs() < 1e-9);
+}
