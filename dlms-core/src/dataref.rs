@@ -175,51 +175,232 @@ impl Ctx {
     }
 }
 
-/// Skips one tagged value, checking it completely.
-fn skip(r: &mut Reader<'_>, ctx: &mut Ctx, depth: usize) -> Result<(), Error> {
-    let offset = r.offset();
-    let tag = r.u8()?;
-    ctx.count(1, offset)?;
-    let n = match tag {
-        0 | 255 => 0,
-        3 | 13 | 15 | 17 | 22 => 1,
-        16 | 18 => 2,
-        5 | 6 | 23 | 27 => 4,
-        26 => 5,
-        20 | 21 | 24 => 8,
-        25 => 12,
-        9 | 10 | 12 => {
-            ctx.string(r, 1)?;
-            return Ok(());
+/// Payload size of the fixed-size A-XDR types by tag; [`VARIABLE`] for the others (sequences,
+/// strings, compact arrays and unknown tags, told apart in [`skip_one`]).
+const FIXED_SIZE: [u8; 256] = {
+    let mut t = [VARIABLE; 256];
+    t[0] = 0; // null-data
+    t[255] = 0; // dont-care
+    t[3] = 1; // boolean
+    t[13] = 1; // bcd
+    t[15] = 1; // integer
+    t[17] = 1; // unsigned
+    t[22] = 1; // enum
+    t[16] = 2; // long
+    t[18] = 2; // long-unsigned
+    t[5] = 4; // double-long
+    t[6] = 4; // double-long-unsigned
+    t[23] = 4; // float32
+    t[27] = 4; // time
+    t[26] = 5; // date
+    t[20] = 8; // long64
+    t[21] = 8; // long64-unsigned
+    t[24] = 8; // float64
+    t[25] = 12; // date-time
+    t
+};
+
+/// Marks a tag without a fixed payload size in [`FIXED_SIZE`].
+const VARIABLE: u8 = 0xFF;
+
+/// Absolute offsets for errors: the input being validated ends at offset `end`, so a
+/// remaining slice `rest` starts at `end - rest.len()`. Offsets are computed only when an
+/// error is reported, never on the hot path.
+#[derive(Clone, Copy)]
+struct Origin {
+    end: usize,
+}
+
+impl Origin {
+    #[inline]
+    fn at(self, rest: &[u8]) -> usize {
+        self.end.saturating_sub(rest.len())
+    }
+
+    #[cold]
+    fn truncated(self, rest: &[u8], needed: usize) -> Error {
+        Error::Truncated {
+            offset: self.at(rest),
+            needed: needed.saturating_sub(rest.len()),
         }
-        4 => {
-            ctx.string(r, 8)?;
-            return Ok(());
+    }
+}
+
+impl Ctx {
+    /// Counts one element whose tag starts `at_tag`.
+    #[inline]
+    fn count_one(&mut self, origin: Origin, at_tag: &[u8]) -> Result<(), Error> {
+        self.elements = self.elements.saturating_add(1);
+        if self.elements > self.limits.max_elements {
+            return Err(Error::LimitExceeded {
+                offset: origin.at(at_tag),
+                limit: Limit::Elements,
+            });
         }
+        Ok(())
+    }
+}
+
+/// An A-XDR length at the start of `rest`: its value and the bytes after it.
+#[inline]
+fn length_of(rest: &[u8], origin: Origin) -> Result<(usize, &[u8]), Error> {
+    let Some((&first, after)) = rest.split_first() else {
+        return Err(origin.truncated(rest, 1));
+    };
+    if first < 0x80 {
+        return Ok((usize::from(first), after));
+    }
+    let n = usize::from(first & 0x7F);
+    if n == 0 || n > 4 {
+        return Err(Error::InvalidLength {
+            offset: origin.at(rest),
+        });
+    }
+    let Some((bytes, after_len)) = after.split_at_checked(n) else {
+        return Err(origin.truncated(after, n));
+    };
+    let v = bytes.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+    let v = usize::try_from(v).map_err(|_| Error::InvalidLength {
+        offset: origin.at(rest),
+    })?;
+    Ok((v, after_len))
+}
+
+/// A length-prefixed string at the start of `rest` (`units` = 8: a bit-string, whose length
+/// counts bits); returns the bytes after it.
+#[inline]
+fn skip_string<'a>(
+    rest: &'a [u8],
+    units: usize,
+    ctx: &Ctx,
+    origin: Origin,
+) -> Result<&'a [u8], Error> {
+    let (n, after) = length_of(rest, origin)?;
+    let bytes = if units == 8 { n.div_ceil(8) } else { n };
+    if bytes > ctx.limits.max_size {
+        return Err(Error::LimitExceeded {
+            offset: origin.at(rest),
+            limit: Limit::Size,
+        });
+    }
+    match after.get(bytes..) {
+        Some(next) => Ok(next),
+        None => Err(origin.truncated(after, bytes)),
+    }
+}
+
+/// Validates `n` consecutive tagged values at the start of `rest` and returns the bytes after
+/// them: the fast path of every array and structure.
+#[inline]
+fn skip_seq<'a>(
+    mut rest: &'a [u8],
+    n: usize,
+    ctx: &mut Ctx,
+    depth: usize,
+    origin: Origin,
+) -> Result<&'a [u8], Error> {
+    for _ in 0..n {
+        // The common shapes inline: fixed-size scalars and octet strings (OBIS codes); the
+        // rest (nested sequences, other strings, compact arrays, errors) out of line.
+        let Some((&tag, body)) = rest.split_first() else {
+            return Err(origin.truncated(rest, 1));
+        };
+        ctx.count_one(origin, rest)?;
+        let size = FIXED_SIZE
+            .get(usize::from(tag))
+            .copied()
+            .unwrap_or(VARIABLE);
+        rest = if size != VARIABLE {
+            let size = usize::from(size);
+            match body.get(size..) {
+                Some(next) => next,
+                None => return Err(origin.truncated(body, size)),
+            }
+        } else if tag == 9 {
+            skip_string(body, 1, ctx, origin)?
+        } else {
+            skip_variable(rest, tag, body, ctx, depth, origin)?
+        };
+    }
+    Ok(rest)
+}
+
+/// Validates one tagged value at the start of `rest` completely and returns the bytes after
+/// it. Fixed-size types take one table look-up and one bounds check.
+#[inline]
+fn skip_one<'a>(
+    rest: &'a [u8],
+    ctx: &mut Ctx,
+    depth: usize,
+    origin: Origin,
+) -> Result<&'a [u8], Error> {
+    let Some((&tag, body)) = rest.split_first() else {
+        return Err(origin.truncated(rest, 1));
+    };
+    ctx.count_one(origin, rest)?;
+    let size = FIXED_SIZE
+        .get(usize::from(tag))
+        .copied()
+        .unwrap_or(VARIABLE);
+    if size != VARIABLE {
+        let size = usize::from(size);
+        return match body.get(size..) {
+            Some(next) => Ok(next),
+            None => Err(origin.truncated(body, size)),
+        };
+    }
+    skip_variable(rest, tag, body, ctx, depth, origin)
+}
+
+/// [`skip_one`] for the tags without a fixed size, after the tag was read and counted:
+/// `rest` starts at the tag, `body` after it.
+#[inline(never)]
+fn skip_variable<'a>(
+    rest: &'a [u8],
+    tag: u8,
+    body: &'a [u8],
+    ctx: &mut Ctx,
+    depth: usize,
+    origin: Origin,
+) -> Result<&'a [u8], Error> {
+    match tag {
+        9 | 10 | 12 => skip_string(body, 1, ctx, origin),
         1 | 2 => {
             if depth >= ctx.limits.max_depth {
                 return Err(Error::LimitExceeded {
-                    offset,
+                    offset: origin.at(rest),
                     limit: Limit::Depth,
                 });
             }
-            let n = r.length()?;
-            ctx.count(n, offset)?;
-            for _ in 0..n {
-                skip(r, ctx, depth.saturating_add(1))?;
-            }
-            return Ok(());
+            let (n, items) = length_of(body, origin)?;
+            ctx.count(n, origin.at(rest))?;
+            skip_seq(items, n, ctx, depth.saturating_add(1), origin)
         }
+        4 => skip_string(body, 8, ctx, origin),
         19 => {
             // The type description is checked here; the contents, whose layout it gives, are
             // checked when converted with `to_data`.
-            skip_description(r, ctx, depth.saturating_add(1))?;
-            ctx.string(r, 1)?;
-            return Ok(());
+            let mut r = Reader::with_base(body, origin.at(body));
+            skip_description(&mut r, ctx, depth.saturating_add(1))?;
+            ctx.string(&mut r, 1)?;
+            Ok(r.rest())
         }
-        _ => return Err(Error::UnknownTag { offset, tag }),
+        _ => Err(Error::UnknownTag {
+            offset: origin.at(rest),
+            tag,
+        }),
+    }
+}
+
+/// Skips one tagged value from a cursor, checking it completely.
+#[inline]
+fn skip(r: &mut Reader<'_>, ctx: &mut Ctx, depth: usize) -> Result<(), Error> {
+    let rest = r.rest();
+    let origin = Origin {
+        end: r.offset().saturating_add(rest.len()),
     };
-    r.take(n)?;
+    let next = skip_one(rest, ctx, depth, origin)?;
+    r.take(rest.len().saturating_sub(next.len()))?;
     Ok(())
 }
 
@@ -264,15 +445,13 @@ fn read<'a>(r: &mut Reader<'a>, ctx: &mut Ctx, depth: usize) -> Result<DataRef<'
             let n = r.length()?;
             ctx.count(n, offset)?;
             let rest = r.rest();
-            let before = r.remaining();
-            for _ in 0..n {
-                skip(r, ctx, depth.saturating_add(1))?;
-            }
-            let used = before.saturating_sub(r.remaining());
-            let seq = Seq {
-                len: n,
-                bytes: rest.get(..used).unwrap_or(&[]),
+            let origin = Origin {
+                end: r.offset().saturating_add(rest.len()),
             };
+            let next = skip_seq(rest, n, ctx, depth.saturating_add(1), origin)?;
+            let used = rest.len().saturating_sub(next.len());
+            let bytes = r.take(used)?;
+            let seq = Seq { len: n, bytes };
             if tag == 1 {
                 DataRef::Array(seq)
             } else {

@@ -209,6 +209,33 @@ proptest! {
         if let Ok(v) = view { let _ = v.to_string(); let _ = v.to_data(); }
     }
 
+    /// Without compact arrays (whose contents the view checks lazily) the view and the owned
+    /// decoder accept the same inputs and report the same error, offset included.
+    #[test]
+    fn data_ref_and_owned_agree(
+        d in data(),
+        cut in any::<prop::sample::Index>(),
+        flip in any::<(prop::sample::Index, u8)>(),
+        limits in (1usize..20, 1usize..200, 1usize..64),
+    ) {
+        let mut bytes = d.to_vec().unwrap();
+        if !bytes.is_empty() {
+            let i = flip.0.index(bytes.len());
+            bytes[i] ^= flip.1;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        let limits = dlms::DecodeLimits {
+            max_depth: limits.0,
+            max_elements: limits.1,
+            max_size: limits.2,
+        };
+        if !bytes.contains(&0x13) {
+            let owned = Data::parse_with_limits(&bytes, limits).map(|_| ());
+            let view = DataRef::parse_with_limits(&bytes, limits).map(|_| ());
+            prop_assert_eq!(view, owned);
+        }
+    }
+
     #[test]
     fn apdu_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
         if let Ok(a) = Apdu::parse(&bytes) {

@@ -1,12 +1,14 @@
 //! Security suite 0: AES-128-GCM with a 12-byte tag (RustCrypto `aes-gcm`).
 
 use aes_gcm::AesGcm;
-use aes_gcm::aead::AeadInPlace;
+use aes_gcm::aead::AeadInOut;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aes::Aes128Enc;
 use aes_gcm::aes::Block;
-use aes_gcm::aes::cipher::{BlockEncrypt, KeyInit};
+use aes_gcm::aes::cipher::{BlockCipherEncrypt, KeyInit};
 use alloc::vec::Vec;
+use ghash::GHash;
+use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -27,6 +29,9 @@ const HLS_GMAC_SECURITY_CONTROL: u8 = 0x10;
 
 /// Blocks processed per batch in counter mode (lets AES-NI pipeline eight blocks).
 const CTR_BATCH: usize = 8;
+
+/// Bytes of keystream per batch.
+const CTR_BYTES: usize = 16 * CTR_BATCH;
 
 /// The AES-128-GCM cipher of security suite 0, keyed once with the encryption key.
 ///
@@ -59,8 +64,12 @@ const CTR_BATCH: usize = 8;
 /// ```
 #[derive(Clone)]
 pub struct SuiteZeroCipher {
+    /// Encryption (and HLS-GMAC tags) through RustCrypto's AES-GCM.
     gcm: Gcm,
+    /// Decryption: the key schedule, and GHASH keyed with H = AES(K, 0) (its powers of H
+    /// expanded once here, not per message).
     aes: Aes128Enc,
+    ghash: GHash,
 }
 
 impl core::fmt::Debug for SuiteZeroCipher {
@@ -113,6 +122,129 @@ fn split_tag<'p>(
     Ok((body, Some(tag)))
 }
 
+/// Where a body is unprotected: in place, or from the wire bytes into a buffer of the same
+/// length (one pass, no intermediate copy).
+enum Io<'i, 'o> {
+    InPlace(&'o mut [u8]),
+    Copy(&'i [u8], &'o mut [u8]),
+}
+
+impl<'o> Io<'_, 'o> {
+    /// The bytes to unprotect.
+    fn input(&self) -> &[u8] {
+        match self {
+            Io::InPlace(buf) => buf,
+            Io::Copy(input, _) => input,
+        }
+    }
+
+    fn into_out(self) -> &'o mut [u8] {
+        match self {
+            Io::InPlace(buf) | Io::Copy(_, buf) => buf,
+        }
+    }
+}
+
+/// Overwrites short-lived secrets on the stack (keystream, tag mask, staged AAD holding the
+/// authentication key) with zeros. Plain stores, kept by `black_box`: a wide store or two
+/// instead of the byte-wise volatile loop, which would cost more than the AES work here.
+#[inline]
+fn wipe(bytes: &mut [u8]) {
+    bytes.fill(0);
+    core::hint::black_box(&*bytes);
+}
+
+/// [`wipe`] for a keystream batch (a fixed-size store).
+#[inline]
+fn wipe_blocks(ks: &mut [u8; CTR_BYTES]) {
+    *ks = [0; CTR_BYTES];
+    core::hint::black_box(&*ks);
+}
+
+/// Feeds GHASH with runs of four blocks wherever it can, so the backend takes its
+/// aggregated four-block path (one reduction per four blocks) instead of one block at a time.
+/// Whole runs are hashed straight from the input; only the pieces around them are staged.
+struct GhashFeeder {
+    ghash: GHash,
+    stage: [u8; STAGE],
+    fill: usize,
+}
+
+/// Bytes staged before a run is hashed: four GHASH blocks.
+const STAGE: usize = 64;
+
+impl GhashFeeder {
+    #[inline]
+    fn new(ghash: GHash) -> Self {
+        Self {
+            ghash,
+            stage: [0; STAGE],
+            fill: 0,
+        }
+    }
+
+    /// Hashes the staged run of blocks (whole blocks only) and empties the stage.
+    #[inline]
+    fn flush(&mut self) {
+        let staged = self.stage.get(..self.fill).unwrap_or(&[]);
+        let (blocks, _) = ghash::Block::slice_as_chunks(staged);
+        self.ghash.update(blocks);
+        self.fill = 0;
+    }
+
+    /// Appends bytes to the hashed stream.
+    #[inline]
+    fn absorb(&mut self, mut data: &[u8]) {
+        if self.fill > 0 {
+            let free = self.stage.get_mut(self.fill..).unwrap_or(&mut []);
+            let n = free.len().min(data.len());
+            let (head, rest) = data.split_at_checked(n).unwrap_or((data, &[]));
+            if let Some(dst) = free.get_mut(..n) {
+                dst.copy_from_slice(head);
+            }
+            self.fill = self.fill.saturating_add(n);
+            data = rest;
+            if self.fill < STAGE {
+                return;
+            }
+            self.flush();
+        }
+        let whole = data.len().saturating_sub(data.len() % STAGE);
+        let (runs, rest) = data.split_at_checked(whole).unwrap_or((&[], data));
+        let (blocks, _) = ghash::Block::slice_as_chunks(runs);
+        self.ghash.update(blocks);
+        if let Some(dst) = self.stage.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+            self.fill = rest.len();
+        }
+    }
+
+    /// Zero-pads the stream to a whole block.
+    #[inline]
+    fn pad(&mut self) {
+        let end = self.fill.next_multiple_of(16);
+        if let Some(pad) = self.stage.get_mut(self.fill..end) {
+            pad.fill(0);
+        }
+        self.fill = end;
+        if self.fill == STAGE {
+            self.flush();
+        }
+    }
+
+    /// Pads, appends the length block (AAD and text lengths in bits) and returns GHASH.
+    #[inline]
+    fn finish(mut self, aad_len: usize, text_len: usize) -> ghash::Block {
+        self.pad();
+        let bits = |n: usize| (n as u64).wrapping_mul(8).to_be_bytes();
+        self.absorb(&bits(aad_len));
+        self.absorb(&bits(text_len));
+        self.flush();
+        wipe(&mut self.stage);
+        self.ghash.finalize()
+    }
+}
+
 impl SuiteZeroCipher {
     /// Expands `key` into the AES-128 key schedule and the GHASH key.
     pub fn new(key: &EncryptionKey) -> Self {
@@ -120,81 +252,155 @@ impl SuiteZeroCipher {
         let aes = Aes128Enc::new(&bytes);
         bytes.zeroize();
         let gcm = Gcm::from(aes.clone());
-        Self { gcm, aes }
+        let mut h = ghash::Key::default();
+        aes.encrypt_block(&mut h);
+        let ghash = GHash::new(&h);
+        h.as_mut_slice().zeroize();
+        Self { gcm, aes, ghash }
     }
 
-    /// XORs `data` with the GCM keystream: counter blocks IV ‖ 00000002, IV ‖ 00000003, ...
-    /// (the 32-bit counter wraps as GCM's inc32 does).
-    fn apply_keystream(&self, iv: &[u8; 12], data: &mut [u8]) {
-        let mut counter: u32 = 2;
-        let mut blocks = [Block::default(); CTR_BATCH];
-        for chunk in data.chunks_mut(16 * CTR_BATCH) {
-            let n = chunk.len().div_ceil(16);
-            for block in blocks.iter_mut().take(n) {
-                let (head, tail) = block.split_at_mut(12);
-                head.copy_from_slice(iv);
-                tail.copy_from_slice(&counter.to_be_bytes());
-                counter = counter.wrapping_add(1);
-            }
-            if let Some(batch) = blocks.get_mut(..n) {
-                self.aes.encrypt_blocks(batch);
-            }
-            for (d, k) in chunk.chunks_mut(16).zip(blocks.iter()) {
-                match <&mut [u8; 16]>::try_from(&mut *d) {
-                    // Whole block: one 128-bit XOR.
-                    Ok(d) => {
-                        let x = u128::from_ne_bytes(*d) ^ u128::from_ne_bytes((*k).into());
-                        *d = x.to_ne_bytes();
-                    }
-                    // The last, partial block.
-                    Err(_) => {
-                        for (d, k) in d.iter_mut().zip(k.iter()) {
-                            *d ^= *k;
-                        }
-                    }
-                }
-            }
+    /// Encrypts the counter blocks IV ‖ `first` .. IV ‖ `first + 7` into `ks` (the 32-bit
+    /// counter wraps as GCM's inc32 does): always a whole batch of eight, which AES-NI
+    /// pipelines (a shorter batch would go one block at a time).
+    #[inline]
+    fn keystream_batch(&self, iv: &[u8; 12], first: u32, ks: &mut [u8; CTR_BYTES]) {
+        let mut counter = first;
+        for block in ks.chunks_exact_mut(16) {
+            let (head, tail) = block.split_at_mut(12);
+            head.copy_from_slice(iv);
+            tail.copy_from_slice(&counter.to_be_bytes());
+            counter = counter.wrapping_add(1);
         }
-        for block in &mut blocks {
-            block.zeroize();
-        }
+        let (blocks, _) = Block::slice_as_chunks_mut(ks);
+        self.aes.encrypt_blocks(blocks);
     }
 
-    /// Unprotects a body (ciphertext without the tag) in place.
-    fn open_in_place(
+    /// XORs `io` with the GCM keystream from counter 2 on: its output becomes its input XOR
+    /// the keystream. `ks` holds the batch of counters 1 to 8 (counter 1 masks the tag, so
+    /// the first batch serves seven blocks of data); later batches are computed here.
+    fn apply_keystream(&self, iv: &[u8; 12], io: Io<'_, '_>, ks: &mut [u8; CTR_BYTES]) {
+        let (input, out) = match io {
+            Io::InPlace(buf) => (None, buf),
+            Io::Copy(input, out) => (Some(input), out),
+        };
+        let len = out.len();
+        let mut pos = 0usize;
+        let mut skip = 16usize;
+        let mut counter: u32 = 1;
+        loop {
+            let keys = ks.get(skip..).unwrap_or(&[]);
+            let end = pos.saturating_add(keys.len()).min(len);
+            let Some(dst) = out.get_mut(pos..end) else {
+                break;
+            };
+            match input.and_then(|i| i.get(pos..end)) {
+                Some(src) => dst
+                    .iter_mut()
+                    .zip(src.iter().zip(keys))
+                    .for_each(|(d, (s, k))| *d = *s ^ *k),
+                None => dst.iter_mut().zip(keys).for_each(|(d, k)| *d ^= *k),
+            }
+            pos = end;
+            if pos >= len {
+                break;
+            }
+            counter = counter.wrapping_add(CTR_BATCH as u32);
+            self.keystream_batch(iv, counter, ks);
+            skip = 0;
+        }
+        wipe_blocks(ks);
+    }
+
+    /// GHASH(H, AAD, C) XOR `mask` (= E(K, IV ‖ 00000001)), compared in constant time with
+    /// `tag` (the first 12 bytes). With `plain_aad` (authentication only) the AAD is SC ‖ AK ‖ `body`
+    /// and there is no ciphertext; otherwise the AAD is SC ‖ AK and `body` is the
+    /// ciphertext.
+    fn tag_matches(
+        &self,
+        security_control: u8,
+        ak: &AuthenticationKey,
+        body: &[u8],
+        plain_aad: bool,
+        tag: &[u8],
+        mut mask: [u8; 16],
+    ) -> bool {
+        let mut h = GhashFeeder::new(self.ghash.clone());
+        h.absorb(&[security_control]);
+        h.absorb(ak.as_bytes());
+        let (aad_len, text_len) = if plain_aad {
+            h.absorb(body);
+            (body.len().saturating_add(1 + KEY_LEN), 0)
+        } else {
+            h.pad();
+            h.absorb(body);
+            (1 + KEY_LEN, body.len())
+        };
+        let mut full = h.finish(aad_len, text_len);
+        // Expected and received tag as two 128-bit words (zero-padded): one constant-time
+        // comparison instead of one per byte.
+        let mut expected = [0u8; 16];
+        let mut received = [0u8; 16];
+        for ((e, f), m) in expected
+            .iter_mut()
+            .zip(full.iter())
+            .zip(mask.iter())
+            .take(TAG_LEN)
+        {
+            *e = *f ^ *m;
+        }
+        let ok = match received.get_mut(..tag.len()) {
+            Some(r) if tag.len() == TAG_LEN => {
+                r.copy_from_slice(tag);
+                let diff = u128::from_ne_bytes(expected) ^ u128::from_ne_bytes(received);
+                let folded = (diff as u64) | ((diff >> 64) as u64);
+                bool::from(folded.ct_eq(&0))
+            }
+            _ => false,
+        };
+        wipe(&mut mask);
+        wipe(&mut expected);
+        wipe(full.as_mut_slice());
+        ok
+    }
+
+    /// Unprotects a body (ciphertext without the tag) from `io`'s input into its output. The
+    /// tag is checked over the ciphertext before anything is decrypted; on a mismatch the
+    /// output is zeroed.
+    fn open(
         &self,
         auth: Authentication<'_>,
         header: &SecurityHeader,
-        body: &mut [u8],
+        io: Io<'_, '_>,
         tag: Option<&[u8]>,
     ) -> Result<bool, SecurityError> {
         let iv = header.iv();
         let sc = header.security_control;
-        match (auth, tag) {
+        let encrypted = header.is_encrypted();
+        // Counter block 1 masks the tag, 2 onwards encrypt: one batch of eight serves both.
+        let mut ks = [0u8; CTR_BYTES];
+        self.keystream_batch(&iv, 1, &mut ks);
+        let mut mask = [0u8; 16];
+        mask.copy_from_slice(ks.get(..16).unwrap_or(&[0; 16]));
+        let authenticated = match (auth, tag) {
             (Authentication::Key(ak), Some(tag)) => {
-                let tag = aes_gcm::Tag::<U12>::from_slice(tag);
-                let nonce = aes_gcm::Nonce::<U12>::from_slice(&iv);
-                let verified = if header.is_encrypted() {
-                    self.gcm
-                        .decrypt_in_place_detached(nonce, &short_aad(sc, ak), body, tag)
-                } else {
-                    let aad = long_aad(sc, ak, body);
-                    self.gcm
-                        .decrypt_in_place_detached(nonce, &aad, &mut [], tag)
-                };
-                if verified.is_err() {
-                    body.zeroize();
+                if !self.tag_matches(sc, ak, io.input(), !encrypted, tag, mask) {
+                    wipe_blocks(&mut ks);
+                    io.into_out().zeroize();
                     return Err(SecurityError::TagMismatch);
                 }
-                Ok(true)
+                true
             }
-            _ => {
-                if header.is_encrypted() {
-                    self.apply_keystream(&iv, body);
-                }
-                Ok(false)
+            _ => false,
+        };
+        if encrypted {
+            self.apply_keystream(&iv, io, &mut ks);
+        } else {
+            wipe_blocks(&mut ks);
+            if let Io::Copy(input, out) = io {
+                out.copy_from_slice(input);
             }
         }
+        Ok(authenticated)
     }
 
     /// Decrypts (and, with [`Authentication::Key`], verifies) a payload in place: `buf` holds
@@ -240,7 +446,7 @@ impl SuiteZeroCipher {
         } else {
             None
         };
-        let authenticated = self.open_in_place(auth, header, body, tag)?;
+        let authenticated = self.open(auth, header, Io::InPlace(body), tag)?;
         Ok(Opened {
             len: body_len,
             authenticated,
@@ -262,8 +468,8 @@ impl SuiteZeroCipher {
     ) -> Result<Decrypted, SecurityError> {
         check_security_control(header.security_control)?;
         let (body, tag) = split_tag(header, payload)?;
-        let mut plaintext = body.to_vec();
-        let authenticated = self.open_in_place(auth, header, &mut plaintext, tag)?;
+        let mut plaintext = alloc::vec![0u8; body.len()];
+        let authenticated = self.open(auth, header, Io::Copy(body, &mut plaintext), tag)?;
         Ok(Decrypted {
             plaintext,
             authenticated,
@@ -334,12 +540,13 @@ impl SuiteZeroCipher {
         challenge: &[u8],
     ) -> [u8; TAG_LEN] {
         let iv = SecurityHeader::new(*system_title, security_control, invocation_counter).iv();
-        let nonce = aes_gcm::Nonce::<U12>::from_slice(&iv);
+        let nonce = aes_gcm::Nonce::<U12>::from(iv);
         let aad = long_aad(security_control, ak, challenge);
+        let empty: &mut [u8] = &mut [];
         // The only failure is an AAD longer than 2^36 bytes, which a challenge never is; an
         // all-zero tag would then simply not verify.
         self.gcm
-            .encrypt_in_place_detached(nonce, &aad, &mut [])
+            .encrypt_inout_detached(&nonce, &aad, empty.into())
             .map(Into::into)
             .unwrap_or([0u8; TAG_LEN])
     }
@@ -439,8 +646,8 @@ impl Cipher for SuiteZeroCipher {
                 needed: body.len(),
                 found,
             })?;
-        out.copy_from_slice(body);
-        let authenticated = self.open_in_place(auth, header, out, tag)?;
+        // One pass from the wire bytes to `out`: no intermediate copy.
+        let authenticated = self.open(auth, header, Io::Copy(body, out), tag)?;
         Ok(Opened {
             len: body.len(),
             authenticated,
@@ -477,13 +684,14 @@ impl Cipher for SuiteZeroCipher {
         let iv = header.iv();
         match ak {
             Some(ak) if header.is_authenticated() => {
-                let nonce = aes_gcm::Nonce::<U12>::from_slice(&iv);
+                let nonce = aes_gcm::Nonce::<U12>::from(iv);
                 let tag = if header.is_encrypted() {
                     self.gcm
-                        .encrypt_in_place_detached(nonce, &short_aad(sc, ak), body)
+                        .encrypt_inout_detached(&nonce, &short_aad(sc, ak), body.into())
                 } else {
                     let aad = long_aad(sc, ak, body);
-                    self.gcm.encrypt_in_place_detached(nonce, &aad, &mut [])
+                    let empty: &mut [u8] = &mut [];
+                    self.gcm.encrypt_inout_detached(&nonce, &aad, empty.into())
                 }
                 .map_err(|_| SecurityError::MessageTooLong {
                     len: plaintext.len(),
@@ -492,7 +700,9 @@ impl Cipher for SuiteZeroCipher {
             }
             _ => {
                 if header.is_encrypted() {
-                    self.apply_keystream(&iv, body);
+                    let mut ks = [0u8; CTR_BYTES];
+                    self.keystream_batch(&iv, 1, &mut ks);
+                    self.apply_keystream(&iv, Io::InPlace(body), &mut ks);
                 }
             }
         }
