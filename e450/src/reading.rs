@@ -17,6 +17,167 @@ use std::borrow::Cow;
 use obis::{ObisCode, Quantity, Unit};
 use serde::{Deserialize, Serialize};
 
+/// The longest text kept inline in a [`Text`] (serial numbers, ISO date-times, short ids).
+const INLINE: usize = 23;
+
+/// An immutable string that keeps short text (up to 23 bytes: serial numbers, ISO
+/// date-times) inline, so that decoding a push does not allocate for them.
+///
+/// It dereferences to `str`, compares with `str`, `&str` and `String`, and serializes as a
+/// string.
+///
+/// ```
+/// use e450::reading::Text;
+/// let t = Text::from("1909113");
+/// assert_eq!(t, "1909113");
+/// assert_eq!(t.len(), 7);
+/// assert_eq!(Text::from("a longer text than twenty-three bytes").to_string().len(), 37);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Text(TextRepr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum TextRepr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TextRepr::Inline { len, buf } => {
+                // Only ever filled from `str` or ASCII, so this never fails.
+                core::str::from_utf8(buf.get(..usize::from(*len)).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+            TextRepr::Heap(s) => s,
+        }
+    }
+
+    /// Text from ASCII bytes (the caller guarantees ASCII; anything else is replaced).
+    fn from_ascii(bytes: &[u8]) -> Self {
+        if bytes.len() <= INLINE && bytes.is_ascii() {
+            let mut buf = [0u8; INLINE];
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+            Text(TextRepr::Inline {
+                len: u8::try_from(bytes.len()).unwrap_or_default(),
+                buf,
+            })
+        } else {
+            Text(TextRepr::Heap(String::from_utf8_lossy(bytes).into()))
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::from_ascii(&[])
+    }
+}
+
+impl core::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl core::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        if s.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            if let Some(dst) = buf.get_mut(..s.len()) {
+                dst.copy_from_slice(s.as_bytes());
+            }
+            Text(TextRepr::Inline {
+                len: u8::try_from(s.len()).unwrap_or_default(),
+                buf,
+            })
+        } else {
+            Text(TextRepr::Heap(s.into()))
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        if s.len() <= INLINE {
+            Text::from(s.as_str())
+        } else {
+            Text(TextRepr::Heap(s.into_boxed_str()))
+        }
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> Self {
+        t.as_str().to_owned()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl core::fmt::Debug for Text {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl core::fmt::Display for Text {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Text::from)
+    }
+}
+
 /// How a push was protected.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -67,7 +228,7 @@ impl Layout {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Timestamp {
     /// ISO 8601 local time without offset, `2026-05-04T11:39:20`.
-    pub local: String,
+    pub local: Text,
     /// Daylight saving time active (bit 7 of the clock status).
     pub dst: bool,
     /// Deviation in minutes, `None` when not specified (0x8000: local time).
@@ -93,26 +254,32 @@ impl Timestamp {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` without the formatting machinery (this runs once or twice per push).
-fn iso_local(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> String {
-    fn two(out: &mut String, v: u8) {
-        out.push(char::from(b'0'.wrapping_add((v / 10) % 10)));
-        out.push(char::from(b'0'.wrapping_add(v % 10)));
+/// `YYYY-MM-DDTHH:MM:SS` without the formatting machinery or an allocation (this runs once
+/// or twice per push).
+fn iso_local(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> Text {
+    fn digit(v: u16) -> u8 {
+        b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or_default())
     }
-    let mut out = String::with_capacity(19);
+    let mut out = [0u8; 20];
+    let mut n = 0usize;
+    let mut put = |b: u8| {
+        if let Some(slot) = out.get_mut(n) {
+            *slot = b;
+        }
+        n = n.saturating_add(1);
+    };
     if y > 9999 {
-        out.push_str(&y.to_string());
-    } else {
-        let hi = u8::try_from(y / 100).unwrap_or_default();
-        let lo = u8::try_from(y % 100).unwrap_or_default();
-        two(&mut out, hi);
-        two(&mut out, lo);
+        put(digit(y.checked_div(10_000).unwrap_or_default()));
     }
-    for (sep, v) in [('-', mo), ('-', d), ('T', h), (':', mi), (':', s)] {
-        out.push(sep);
-        two(&mut out, v);
+    for div in [1000u16, 100, 10, 1] {
+        put(digit(y.checked_div(div).unwrap_or_default()));
     }
-    out
+    for (sep, v) in [(b'-', mo), (b'-', d), (b'T', h), (b':', mi), (b':', s)] {
+        put(sep);
+        put(digit(u16::from(v / 10)));
+        put(digit(u16::from(v)));
+    }
+    Text::from_ascii(out.get(..n).unwrap_or_default())
 }
 
 /// A value as sent, before scaling.
@@ -126,7 +293,7 @@ pub enum Raw {
     /// A float.
     Float(f64),
     /// Text: printable octet strings, hex otherwise, or an ISO date-time.
-    Text(String),
+    Text(Text),
 }
 
 /// A value after scaling.
@@ -136,7 +303,7 @@ pub enum Value {
     /// A number (scaler applied, energies in kWh / kvarh).
     Number(f64),
     /// Text (serial numbers, date-times, identifiers).
-    Text(String),
+    Text(Text),
 }
 
 impl Value {
@@ -176,7 +343,7 @@ pub struct SubMeter {
     /// The channel (group B of `0-b:24.2.1`).
     pub channel: u8,
     /// The id from `0-b:96.1.0`; `None` for an empty channel (id `00`).
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The value of `0-b:24.2.1` (class 4, double-long signed), as sent.
     pub value: Option<i64>,
 }
@@ -191,7 +358,7 @@ pub struct Reading {
     /// The sender's system title (encrypted pushes).
     pub system_title: Option<[u8; 8]>,
     /// `0-0:96.1.x` when pushed, else the serial decoded from an `LGZ` system title.
-    pub serial: Option<String>,
+    pub serial: Option<Text>,
     /// The frame counter (encrypted pushes).
     pub frame_counter: Option<u32>,
     /// How the push was protected.
@@ -263,6 +430,13 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+impl Default for Reading {
+    /// An empty reading at offset 0 (layout `pairs`, not protected).
+    fn default() -> Self {
+        Reading::new(0, Layout::Pairs)
+    }
+}
+
 impl Reading {
     /// An empty reading at `offset`, not protected, of the given layout.
     pub fn new(offset: usize, layout: Layout) -> Self {
@@ -296,6 +470,20 @@ impl Reading {
         }
     }
 
+    /// Empties the reading for reuse at `offset` with `layout`, keeping the capacity of its
+    /// value and sub-meter lists.
+    pub fn reset(&mut self, offset: usize, layout: Layout) {
+        let mut values = core::mem::take(&mut self.values);
+        values.clear();
+        let mut submeters = core::mem::take(&mut self.submeters);
+        submeters.clear();
+        *self = Reading {
+            values,
+            submeters,
+            ..Reading::new(offset, layout)
+        };
+    }
+
     /// The first value of a quantity (channel-B tolerant), as in [`Reading::values`].
     pub fn value_of(&self, quantity: Quantity) -> Option<&ReadingValue> {
         self.values.iter().find(|v| v.quantity == Some(quantity))
@@ -308,8 +496,8 @@ impl Reading {
 
     /// Adds a value and fills the typed field it belongs to.
     pub fn push_value(&mut self, v: ReadingValue) {
-        self.fill_typed(&v);
         self.values.push(v);
+        self.fill_typed_last();
     }
 
     fn submeter(&mut self, channel: u8) -> Option<&mut SubMeter> {
@@ -322,8 +510,12 @@ impl Reading {
         self.submeters.iter_mut().find(|s| s.channel == channel)
     }
 
-    fn fill_typed(&mut self, v: &ReadingValue) {
+    /// Fills the typed field the last value of [`Reading::values`] belongs to.
+    pub(crate) fn fill_typed_last(&mut self) {
         use Quantity as Q;
+        let Some(v) = self.values.last() else {
+            return;
+        };
         let code = v.obis;
         if code.a() == 0 && code.c() == 24 && code.d() == 2 && code.e() == 1 && v.class == 4 {
             let raw = match &v.raw {
@@ -338,7 +530,7 @@ impl Reading {
         }
         if code.a() == 0 && code.c() == 96 && code.d() == 1 && code.e() == 0 && code.b() > 0 {
             let id = match &v.value {
-                Value::Text(t) if !t.is_empty() && t != "00" => Some(t.clone()),
+                Value::Text(t) if !t.is_empty() && *t != "00" => Some(t.clone()),
                 _ => None,
             };
             if let Some(s) = self.submeter(code.b()) {
@@ -349,7 +541,8 @@ impl Reading {
         let Some(q) = v.quantity else { return };
         if q == Q::MeterSerial {
             if let Value::Text(t) = &v.value {
-                self.serial = Some(t.clone());
+                let serial = t.clone();
+                self.serial = Some(serial);
             }
             return;
         }
@@ -452,18 +645,27 @@ impl Reading {
         if self.serial.is_none()
             && let Some(t) = &self.system_title
         {
-            self.serial = serial_from_system_title(t).map(|s| s.to_string());
+            self.serial = serial_from_system_title(t).map(|s| Text::from(s.to_string()));
         }
     }
 }
 
 /// Text for an octet string: the string when it is printable ASCII, upper-case hex otherwise.
-pub(crate) fn octets_text(bytes: &[u8]) -> String {
+pub(crate) fn octets_text(bytes: &[u8]) -> Text {
     if !bytes.is_empty() && bytes.iter().all(|b| (0x20..0x7F).contains(b)) {
-        String::from_utf8_lossy(bytes).into_owned()
-    } else {
-        hex(bytes)
+        return Text::from_ascii(bytes);
     }
+    if bytes.len().saturating_mul(2) <= INLINE {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = [0u8; INLINE];
+        for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+            let hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            let lo = DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
+            pair.copy_from_slice(&[hi, lo]);
+        }
+        return Text::from_ascii(out.get(..bytes.len().saturating_mul(2)).unwrap_or_default());
+    }
+    Text::from(hex(bytes))
 }
 
 /// The unit symbol used in value lists: kWh / kvarh for energies.

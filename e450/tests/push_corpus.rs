@@ -87,7 +87,7 @@ pub fn run(bytes: &[u8], config: &PushConfig, chunk: usize) -> Vec<Result<Messag
             out.extend(l.messages());
         }
     }
-    out.extend(l.finish().map(Err));
+    out.extend(l.finish().into_iter().map(Err));
     out
 }
 
@@ -544,6 +544,39 @@ fn json_output_matches_the_schema() {
         }
     }
     assert!(kinds.contains("push") && kinds.contains("encrypted") && kinds.contains("error"));
+
+    // Wired M-Bus frames (libmbus corpus) and DLMS over M-Bus, all kinds.
+    let dir = corpus_dir().unwrap().join("mbus/libmbus/test-frames");
+    let mut stream = Vec::new();
+    for path in std::fs::read_dir(dir).unwrap() {
+        let path = path.unwrap().path();
+        if path.extension().is_some_and(|x| x == "hex") {
+            stream.extend(hex(&std::fs::read_to_string(path).unwrap()));
+            stream.push(0x00);
+        }
+    }
+    let mut kinds = std::collections::BTreeSet::new();
+    for j in items_json(&run(&stream, &PushConfig::default(), 0)) {
+        kinds.insert(j["kind"].as_str().unwrap().to_owned());
+        validate(&schema, &j);
+    }
+    assert!(kinds.contains("mbus"), "{kinds:?}");
+    let evn = corpus_dir()
+        .unwrap()
+        .join("dlms_over_mbus/evn_kaifa_ma309_sample.hex");
+    let evn = hex(&std::fs::read_to_string(evn).unwrap());
+    let key = corpus_dir()
+        .unwrap()
+        .join("dlms_over_mbus/evn_kaifa_ma309_sample.key");
+    let key = EncryptionKey::from_hex(std::fs::read_to_string(key).unwrap().trim()).unwrap();
+    let config = PushConfig {
+        key: Some(key),
+        ..PushConfig::default()
+    };
+    let items = items_json(&run(&evn, &config, 0));
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["kind"], "push");
+    validate(&schema, &items[0]);
 }
 
 /// A small JSON Schema subset checker: `oneOf` picked by the `kind` const, `required`,

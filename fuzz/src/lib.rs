@@ -7,7 +7,9 @@
 
 pub mod apdu;
 pub mod ciphered;
+pub mod client_engine;
 pub mod client_session;
+pub mod client_wrapper;
 pub mod cosem;
 pub mod data;
 pub mod hdlc_connection;
@@ -17,6 +19,7 @@ pub mod mbus_frame;
 pub mod mbus_records;
 pub mod obis;
 pub mod push_listener;
+pub mod simulator;
 
 /// Every target: its name (the folder under `corpus/`) and its body.
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
@@ -32,4 +35,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("cosem", cosem::run),
     ("client_session", client_session::run),
     ("push_listener", push_listener::run),
+    ("client_wrapper", client_wrapper::run),
+    ("client_engine", client_engine::run),
+    ("simulator", simulator::run),
 ];

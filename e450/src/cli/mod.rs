@@ -20,9 +20,17 @@ use obis::registry::{self, RegistryEntry};
 use obis::{ObisCode, ParseError, Unit, describe};
 use serde::Serialize;
 
+mod args;
 mod decode;
+mod listen;
+mod meter;
+mod simulate;
 
+pub use args::{KeyArgs, ParityArg, SerialArgs, TemplateArgs};
 pub use decode::DecodeArgs;
+pub use listen::ListenArgs;
+pub use meter::{ObjectsArgs, ProfileArgs, ReadArgs};
+pub use simulate::SimulateArgs;
 
 /// Exit status for bad input (also what clap uses for usage errors).
 pub const EXIT_USAGE: u8 = 2;
@@ -46,8 +54,24 @@ pub enum Command {
     Obis(ObisArgs),
 
     /// Decode a captured customer-interface stream (HDLC frames as read from the serial
-    /// line, garbage in between allowed) or a bare DLMS APDU.
+    /// line, garbage in between allowed), DLMS-over-M-Bus or wired M-Bus frames, or a bare
+    /// DLMS APDU.
     Decode(DecodeArgs),
+
+    /// Decode a live customer-interface stream from a serial port or a TCP byte stream.
+    Listen(ListenArgs),
+
+    /// Read registers, the clock or any attribute from a meter.
+    Read(ReadArgs),
+
+    /// Read a profile (load profile, daily profile, event log) from a meter.
+    Profile(ProfileArgs),
+
+    /// List the objects a meter exposes to this client.
+    Objects(ObjectsArgs),
+
+    /// Serve simulated E450 meters over TCP or a pseudo-terminal and generate pushes.
+    Simulate(SimulateArgs),
 }
 
 /// Arguments of `compteur obis`.
@@ -99,6 +123,11 @@ where
     let result = match cli.command {
         Command::Obis(args) => obis_command(&args, out, err),
         Command::Decode(args) => decode::run(&args, out, err),
+        Command::Listen(args) => listen::run(&args, out, err),
+        Command::Read(args) => meter::run_read(&args, out, err),
+        Command::Profile(args) => meter::run_profile(&args, out, err),
+        Command::Objects(args) => meter::run_objects(&args, out, err),
+        Command::Simulate(args) => simulate::run(&args, out, err),
     };
     // Writing failed (e.g. a closed pipe): nothing more to say, status 1.
     result.unwrap_or(1)

@@ -5,6 +5,8 @@
 
 use dlms::apdu::DataNotificationRef;
 use dlms::{DataRef, DateTime};
+use std::borrow::Cow;
+
 use obis::{ObisCode, Quantity, RegistryEntry, Unit};
 
 use super::{PushError, Template, TemplateEntry};
@@ -13,48 +15,118 @@ use crate::reading::{
 };
 
 /// The meter clock.
-const CLOCK: ObisCode = ObisCode::new(0, 0, 1, 0, 0, 255);
+pub(super) const CLOCK: ObisCode = ObisCode::new(0, 0, 1, 0, 0, 255);
+
+/// The meter number (device id 1), for a pushed number that comes without its name.
+const METER_NUMBER: ObisCode = ObisCode::new(0, 0, 96, 1, 0, 255);
 
 /// The most codes a [`RegistryCache`] remembers (a push carries a few dozen at most).
 const CACHE_CAPACITY: usize = 64;
 
-/// Registry resolutions per OBIS code, remembered across messages: pushes repeat the same
-/// codes in the same order, so the next code is usually the one after the last hit.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct RegistryCache {
-    entries: Vec<(u64, Option<&'static RegistryEntry>)>,
-    next: usize,
+/// What a value's OBIS code resolves to, computed once per code: the registry entry, the
+/// quantity, the scaler and the unit as printed (`kWh` for Wh, with the power of ten folded
+/// into `exp`).
+#[derive(Debug, Clone)]
+pub(crate) struct Meta {
+    pub(crate) entry: Option<&'static RegistryEntry>,
+    quantity: Option<Quantity>,
+    scaler: i8,
+    unit: Option<Cow<'static, str>>,
+    exp: i32,
 }
 
-impl RegistryCache {
-    /// [`obis::registry::lookup_tolerant`], remembered.
-    pub(crate) fn lookup(&mut self, code: ObisCode) -> Option<&'static RegistryEntry> {
-        let [a, b, c, d, e, f] = code.to_bytes();
-        let key = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
-        if let Some(&(k, entry)) = self.entries.get(self.next)
-            && k == key
-        {
-            self.next = self.next.saturating_add(1);
-            return entry;
+impl Meta {
+    /// From a registry entry, or a template's scaler and unit (which win).
+    pub(crate) fn new(
+        entry: Option<&'static RegistryEntry>,
+        template: Option<(i8, Option<Unit>)>,
+    ) -> Self {
+        let (scaler, unit) = template.unwrap_or_else(|| {
+            entry
+                .and_then(|e| e.scaler_unit)
+                .map_or((0, None), |su| (su.scaler, Some(su.unit)))
+        });
+        let (unit, factor_exp) = unit.map_or((None, 0), display_unit);
+        Meta {
+            entry,
+            quantity: entry.and_then(|e| e.quantity),
+            scaler,
+            unit,
+            exp: i32::from(scaler).saturating_add(factor_exp),
         }
-        if let Some(i) = self.entries.iter().position(|&(k, _)| k == key) {
-            self.next = i.saturating_add(1);
-            return self.entries.get(i).and_then(|&(_, entry)| entry);
-        }
-        let entry = obis::registry::lookup_tolerant(code);
-        if self.entries.len() < CACHE_CAPACITY {
-            self.entries.push((key, entry));
-            self.next = self.entries.len();
-        }
-        entry
     }
 }
 
-/// Decodes a plaintext data-notification APDU (tag `0F`).
+/// Registry resolutions per OBIS code, remembered across messages: pushes repeat the same
+/// codes in the same order, so the next code is usually the one after the last hit.
+#[derive(Debug, Clone)]
+pub(crate) struct RegistryCache {
+    entries: Vec<(u64, Meta)>,
+    next: usize,
+    /// The resolution handed out when the cache is full.
+    overflow: Meta,
+}
+
+impl Default for RegistryCache {
+    fn default() -> Self {
+        RegistryCache {
+            entries: Vec::new(),
+            next: 0,
+            overflow: Meta::new(None, None),
+        }
+    }
+}
+
+impl RegistryCache {
+    /// [`obis::registry::lookup_tolerant`] and [`Meta::new`], remembered.
+    pub(crate) fn lookup(&mut self, code: ObisCode) -> &Meta {
+        let [a, b, c, d, e, f] = code.to_bytes();
+        let key = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
+        let hit = match self.entries.get(self.next) {
+            Some((k, _)) if *k == key => Some(self.next),
+            _ => self.entries.iter().position(|(k, _)| *k == key),
+        };
+        let i = match hit {
+            Some(i) => i,
+            None => {
+                let meta = Meta::new(obis::registry::lookup_tolerant(code), None);
+                if self.entries.len() >= CACHE_CAPACITY {
+                    self.overflow = meta;
+                    return &self.overflow;
+                }
+                self.entries.push((key, meta));
+                self.entries.len().saturating_sub(1)
+            }
+        };
+        self.next = i.saturating_add(1);
+        match self.entries.get(i) {
+            Some((_, meta)) => meta,
+            None => &self.overflow,
+        }
+    }
+}
+
+/// Decodes a plaintext data-notification APDU (tag `0F`) into `out`, reusing its
+/// allocations on the fast path (see [`super::fast`]).
 ///
 /// When the body does not decode as sent, it is decoded once more with the swapped
 /// logical-name tags of the Norwegian firmware repaired (see [`unswap_logical_names`]).
 pub(crate) fn decode_notification(
+    apdu: &[u8],
+    offset: usize,
+    template: Option<&Template>,
+    cache: &mut RegistryCache,
+    out: &mut Reading,
+) -> Result<(), PushError> {
+    if !general_only() && super::fast::notification(apdu, offset, cache, out).is_some() {
+        return Ok(());
+    }
+    *out = decode_notification_general(apdu, offset, template, cache)?;
+    Ok(())
+}
+
+/// [`decode_notification`] without the fast path.
+fn decode_notification_general(
     apdu: &[u8],
     offset: usize,
     template: Option<&Template>,
@@ -87,6 +159,23 @@ pub(crate) fn decode_notification(
         Ok(n) => decode_data(n.body, n.date_time, offset, template, cache).or(first),
         Err(_) => first,
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the fast path off to compare it with the general decoder.
+    pub(crate) static GENERAL_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn general_only() -> bool {
+    GENERAL_ONLY.with(core::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+#[inline]
+fn general_only() -> bool {
+    false
 }
 
 /// Decodes a bare body (the A-XDR value after the date-time), with the same repair as
@@ -237,8 +326,15 @@ fn self_describing<'a>(
         if short || class == 40 {
             continue;
         }
-        let entry = cache.lookup(obis);
-        add_value(&mut reading, entry, obis, class, attribute, &v, None, clock);
+        add_value(
+            &mut reading,
+            cache.lookup(obis),
+            obis,
+            class,
+            attribute,
+            &v,
+            clock,
+        );
     }
     if short {
         return Err(PushError::Layout {
@@ -276,19 +372,49 @@ fn pairs(
             8,
             2,
             &first,
-            None,
             clock,
         );
         it = probe;
     }
     let mut any = false;
     while let Some(code) = it.next() {
-        let obis = obis_of(&code)?;
+        let Some(obis) = obis_of(&code) else {
+            // One text value after the pairs, without a name: the meter number that Kaifa
+            // meters on the DLMS-over-M-Bus customer interface (Netz NÖ) put last.
+            let text = matches!(code, DataRef::OctetString(_) | DataRef::VisibleString(_));
+            if any && text && it.next().is_none() {
+                let meta = cache.lookup(METER_NUMBER);
+                add_value(&mut reading, meta, METER_NUMBER, 1, 2, &code, clock);
+                return Some(reading);
+            }
+            return None;
+        };
         let v = it.next()?;
         any = true;
-        let entry = cache.lookup(obis);
+        // `{scaler, unit}` after the value (Netz NÖ): it replaces the registry's.
+        let mut probe = it.clone();
+        let pushed = match probe.next() {
+            Some(DataRef::Structure(su)) if su.len() == 2 => {
+                let mut f = su.iter();
+                match (f.next(), f.next()) {
+                    (Some(DataRef::Integer(scaler)), Some(DataRef::Enum(unit))) => {
+                        it = probe;
+                        Some((scaler, Some(Unit(unit))))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let entry = cache.lookup(obis).entry;
         let class = registry_class(entry, &v);
-        add_value(&mut reading, entry, obis, class, 2, &v, None, clock);
+        match pushed {
+            Some(su) => {
+                let meta = Meta::new(entry, Some(su));
+                add_value(&mut reading, &meta, obis, class, 2, &v, clock);
+            }
+            None => add_value(&mut reading, cache.lookup(obis), obis, class, 2, &v, clock),
+        }
     }
     any.then_some(reading)
 }
@@ -312,16 +438,7 @@ fn values<'a>(
         };
         match *entry {
             TemplateEntry::Clock => {
-                add_value(
-                    &mut reading,
-                    cache.lookup(CLOCK),
-                    CLOCK,
-                    8,
-                    2,
-                    &v,
-                    None,
-                    clock,
-                );
+                add_value(&mut reading, cache.lookup(CLOCK), CLOCK, 8, 2, &v, clock);
             }
             TemplateEntry::Object {
                 obis,
@@ -329,16 +446,10 @@ fn values<'a>(
                 attribute,
                 scaler,
                 unit,
-            } => add_value(
-                &mut reading,
-                cache.lookup(obis),
-                obis,
-                class,
-                attribute,
-                &v,
-                Some((scaler, unit)),
-                clock,
-            ),
+            } => {
+                let meta = Meta::new(cache.lookup(obis).entry, Some((scaler, unit)));
+                add_value(&mut reading, &meta, obis, class, attribute, &v, clock);
+            }
         }
     }
     if entries.next().is_some() {
@@ -350,7 +461,7 @@ fn values<'a>(
     Ok(reading)
 }
 
-fn registry_class(entry: Option<&RegistryEntry>, v: &DataRef<'_>) -> u16 {
+pub(super) fn registry_class(entry: Option<&RegistryEntry>, v: &DataRef<'_>) -> u16 {
     match entry {
         Some(e) => e.class_id,
         None if v.as_u64().is_some() || v.as_i64().is_some() => 3,
@@ -369,23 +480,18 @@ fn scale(raw: f64, exp: i32) -> f64 {
     if exp < 0 { raw / p } else { raw * p }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn add_value(
+/// Adds one pushed value to the reading, scaled with `meta`.
+#[inline]
+pub(super) fn add_value(
     reading: &mut Reading,
-    entry: Option<&RegistryEntry>,
+    meta: &Meta,
     obis: ObisCode,
     class: u16,
     attribute: i8,
     v: &DataRef<'_>,
-    template: Option<(i8, Option<Unit>)>,
     clock: &mut Option<DateTime>,
 ) {
-    let quantity = entry.and_then(|e| e.quantity);
-    let (scaler, unit) = template.unwrap_or_else(|| {
-        entry
-            .and_then(|e| e.scaler_unit)
-            .map_or((0, None), |su| (su.scaler, Some(su.unit)))
-    });
+    let quantity = meta.quantity;
     let is_clock = class == 8 || quantity == Some(Quantity::Clock);
     if is_clock && let Some(dt) = date_time_of(v) {
         if clock.is_none() {
@@ -393,7 +499,7 @@ fn add_value(
         }
         let text =
             Timestamp::from_date_time(&dt).map_or_else(|| octets_text(&dt.to_bytes()), |t| t.local);
-        reading.push_value(ReadingValue {
+        reading.values.push(ReadingValue {
             obis,
             class,
             attribute,
@@ -403,10 +509,10 @@ fn add_value(
             raw: Raw::Text(text),
             scaler: 0,
         });
+        reading.fill_typed_last();
         return;
     }
-    let (unit_text, factor_exp) = unit.map_or((None, 0), display_unit);
-    let exp = i32::from(scaler).saturating_add(factor_exp);
+    let exp = meta.exp;
     let (raw, value) = match *v {
         DataRef::DoubleLong(x) => int(i64::from(x), exp),
         DataRef::Long(x) => int(i64::from(x), exp),
@@ -435,11 +541,11 @@ fn add_value(
         _ => return,
     };
     let unit = if matches!(value, Value::Number(_)) {
-        unit_text
+        meta.unit.clone()
     } else {
         None
     };
-    reading.push_value(ReadingValue {
+    reading.values.push(ReadingValue {
         obis,
         class,
         attribute,
@@ -447,8 +553,9 @@ fn add_value(
         value,
         unit,
         raw,
-        scaler,
+        scaler: meta.scaler,
     });
+    reading.fill_typed_last();
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -683,7 +790,7 @@ mod tests {
             ] {
                 let code = ObisCode::from_bytes(code);
                 assert_eq!(
-                    cache.lookup(code).map(|e| e.code),
+                    cache.lookup(code).entry.map(|e| e.code),
                     obis::registry::lookup_tolerant(code).map(|e| e.code)
                 );
             }

@@ -1,0 +1,233 @@
+//! Serving the simulated meters: TCP (a tokio runtime on its own thread, one task per
+//! connection) and a pseudo-terminal (a thread).
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+use super::{Framing, Simulator};
+
+/// A running TCP server of simulated meters. Dropping it (or [`shutdown`](Self::shutdown))
+/// stops it and closes every connection.
+#[derive(Debug)]
+pub struct TcpServer {
+    addr: SocketAddr,
+    framing: Framing,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    accepted: Arc<AtomicU64>,
+}
+
+impl TcpServer {
+    /// The address it listens on (with the port chosen when port 0 was asked for).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The framing it speaks.
+    #[must_use]
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// How many connections were accepted so far.
+    #[must_use]
+    pub fn connections(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for TcpServer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+async fn serve_connection(
+    sim: Simulator,
+    mut stream: tokio::net::TcpStream,
+    framing: Framing,
+) -> io::Result<()> {
+    let index = sim.next_meter();
+    let Some(mut station) = sim.station(index, framing) else {
+        return Ok(());
+    };
+    let _ = stream.set_nodelay(true);
+    let mut buf = vec![0u8; 4096];
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.clear();
+        sim.pump(index, &mut station, buf.get(..n).unwrap_or(&[]), &mut out);
+        if !out.is_empty() {
+            stream.write_all(&out).await?;
+        }
+        if station.broken {
+            return Ok(());
+        }
+    }
+}
+
+impl Simulator {
+    /// Serves the meters on TCP at `addr` (port 0: a free port) with the given framing, in
+    /// the background. Each connection gets its own link and association state and the
+    /// next meter in turn (round-robin over the meters).
+    ///
+    /// # Errors
+    ///
+    /// Binding the address or starting the runtime failed.
+    pub fn serve_tcp(&self, addr: SocketAddr, framing: Framing) -> io::Result<TcpServer> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let accepted = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&accepted);
+        let sim = self.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("compteur-simulate-{}", local.port()))
+            .spawn(move || {
+                let accept = async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    loop {
+                        match listener.accept().await {
+                            Ok((stream, _)) => {
+                                count.fetch_add(1, Ordering::Relaxed);
+                                tokio::spawn(serve_connection(sim.clone(), stream, framing));
+                            }
+                            // Out of file descriptors and the like: wait a little, go on.
+                            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                        }
+                    }
+                };
+                runtime.spawn(accept);
+                let _ = runtime.block_on(stopped);
+                runtime.shutdown_timeout(Duration::from_millis(100));
+            })?;
+        Ok(TcpServer {
+            addr: local,
+            framing,
+            stop: Some(stop),
+            thread: Some(thread),
+            accepted,
+        })
+    }
+
+    /// Serves the first meter on a new pseudo-terminal, speaking HDLC, in the background.
+    /// Open [`PtyServer::path`] as a serial port (any settings: a pseudo-terminal ignores
+    /// them). Both ends stay open while the server runs, so clients may come and go.
+    ///
+    /// # Errors
+    ///
+    /// No pseudo-terminal could be opened.
+    pub fn serve_pty(&self) -> io::Result<PtyServer> {
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(io::Error::other)?;
+        let path = serialport::SerialPort::name(&slave)
+            .map(PathBuf::from)
+            .ok_or_else(|| io::Error::other("the pseudo-terminal has no name"))?;
+        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(50))
+            .map_err(io::Error::other)?;
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&running);
+        let sim = self.clone();
+        let thread = std::thread::Builder::new()
+            .name("compteur-simulate-pty".into())
+            .spawn(move || {
+                let Some(mut station) = sim.station(0, Framing::Hdlc) else {
+                    return;
+                };
+                let mut buf = [0u8; 1024];
+                let mut out = Vec::new();
+                while flag.load(Ordering::Relaxed) {
+                    match master.read(&mut buf) {
+                        Ok(0) => std::thread::sleep(Duration::from_millis(20)),
+                        Ok(n) => {
+                            out.clear();
+                            sim.pump(0, &mut station, buf.get(..n).unwrap_or(&[]), &mut out);
+                            if !out.is_empty() && master.write_all(&out).is_err() {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        // The client closed its end: wait for the next one.
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            })?;
+        Ok(PtyServer {
+            path,
+            running,
+            thread: Some(thread),
+            _slave: slave,
+        })
+    }
+}
+
+/// A running pseudo-terminal server. Dropping it (or [`shutdown`](Self::shutdown)) stops
+/// it.
+#[derive(Debug)]
+pub struct PtyServer {
+    path: PathBuf,
+    running: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Kept open so the terminal survives clients closing theirs.
+    _slave: serialport::TTYPort,
+}
+
+impl PtyServer {
+    /// The path of the terminal to open (`/dev/pts/N`).
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        self.running.store(false, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for PtyServer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
