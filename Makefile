@@ -11,24 +11,31 @@ FUZZ_SECONDS ?= 60
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
-        venv fuzz bench clean
+        venv python-dev python-test fuzz bench bench-scale clean
 
 all: test
 
 ## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
-test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay
+test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test
 	@echo "make test: all checks passed"
 
-## demo: the main job on built-in data: decode a real E450 push, then explain its OBIS codes.
+## demo: the main job on the built-in simulated E450 (no hardware): read it over TCP, listen
+## to its encrypted pushes, decode a real E450 capture (scripts/demo.sh).
 demo: check-tools
 	$(CARGO) build --quiet -p compteur-e450 --bin compteur
-	@echo "== compteur decode: a real E450 push (Graz layout, AES-GCM encrypted and authenticated) =="
-	./target/debug/compteur decode --key-file e450/testdata/graz_e450_push.keys.toml "$$(cat e450/testdata/graz_e450_push.hex)"
-	@echo "== the same push as JSON =="
-	./target/debug/compteur decode --json --key-file e450/testdata/graz_e450_push.keys.toml "$$(cat e450/testdata/graz_e450_push.hex)"
-	@echo "== compteur obis: what the codes of an E450 push mean =="
-	./target/debug/compteur obis 1-1:1.8.0 1-0:1.7.0 1-0:32.7.0 0-0:1.0.0 0-8:25.9.0 1.8.1
-	@echo "(the simulated E450 arrives with the simulator; see README.md for the status)"
+	COMPTEUR=$${CARGO_TARGET_DIR:-target}/debug/compteur PYTHON=$(PYTHON) scripts/demo.sh
+
+## bench-scale: 1,000 AsyncMeter tasks against `compteur simulate --meters 1000` on loopback.
+SCALE_METERS ?= 1000
+bench-scale: check-tools
+	$(CARGO) build --release --quiet -p compteur-e450 --bin compteur --example scale
+	@bin=$${CARGO_TARGET_DIR:-target}/release; ulimit -n $$(ulimit -Hn); \
+	ready=$$(mktemp); \
+	$$bin/compteur simulate --tcp 127.0.0.1:0 --meters $(SCALE_METERS) --json >$$ready & sim=$$!; \
+	for i in $$(seq 100); do [ -s $$ready ] && break; sleep 0.1; done; \
+	tcp=$$($(PYTHON) -c "import json,sys; print(json.load(open(sys.argv[1]))['tcp'])" $$ready); \
+	$$bin/examples/scale --tcp $$tcp --meters $(SCALE_METERS) --seconds 10 --server-pid $$sim; \
+	status=$$?; kill $$sim; rm -f $$ready; exit $$status
 
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found: install Rust from https://rustup.rs"; exit 1; }
@@ -37,6 +44,9 @@ check-tools:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 	cd fuzz && $(CARGO) fmt --all -- --check
+
+# pyo3's build script looks for the interpreter through PYO3_PYTHON.
+export PYO3_PYTHON ?= $(PYTHON)
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -68,6 +78,19 @@ fuzz:
 
 bench:
 	$(CARGO) bench -p compteur-benches
+
+## python-dev: build the `compteur` Python package into .venv (maturin develop).
+python-dev: venv
+	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --quiet
+
+## python-test: pytest over python/tests and the package's doctests (no test collected is a
+## failure), the stubs checked against the compiled module, and mypy --strict over both.
+python-test: python-dev
+	@$(VENV_PY) -m pytest -q --doctest-modules python/tests python/compteur; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests in python/tests"; exit 1; fi; \
+	exit $$status
+	cd python && $(abspath $(VENV_PY)) -m mypy.stubtest compteur --allowlist stubtest-allowlist.txt
+	$(VENV_PY) -m mypy --strict python/tests python/compteur
 
 ## venv: the Python virtual environment with the independent peers the interop tests use.
 venv: $(VENV)/.ready

@@ -1,5 +1,34 @@
-//! Python bindings for compteur.
+//! Python bindings for compteur: the compiled module `compteur._native`.
 //!
-//! This crate will hold the PyO3 module `compteur._native` that the Python package `compteur`
-//! re-exports (built with maturin). It contains conversion and packaging only, no protocol logic.
-//! Nothing is bound yet: the Python package is not available today.
+//! The Python package `compteur` (in `python/compteur/`) re-exports this module; the protocol
+//! logic lives in the Rust crates, this crate only converts values and maps errors. Build it
+//! with maturin (`maturin develop` in `python/`, or `pip install ./python`).
+//!
+//! ```
+//! // The conversions are plain Rust functions, testable without an interpreter:
+//! let code = compteur_python::parse_obis("1.8.0").unwrap();
+//! assert_eq!(code.to_string(), "1-0:1.8.0*255");
+//! ```
+
+use pyo3::prelude::*;
+
+mod apdu;
+mod dlms;
+mod errors;
+mod hdlc;
+mod obis;
+
+pub use obis::parse_obis;
+
+/// The compiled module `compteur._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    obis::register(m)?;
+    dlms::register(m)?;
+    apdu::register(m)?;
+    hdlc::register(m)?;
+    Ok(())
+}
