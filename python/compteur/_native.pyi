@@ -1,6 +1,7 @@
 """The compiled module behind ``compteur``: type stubs (the contract, checked by stubtest)."""
 
 import datetime
+from collections.abc import Sequence
 from typing import Literal, Union, final
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "Frame",
     "FrameDecoder",
     "parse_frame",
+    "MeterValue",
+    "Meter",
+    "Simulator",
 ]
 
 __version__: str
@@ -208,3 +212,76 @@ class FrameDecoder:
     def stats(self) -> dict[str, int]: ...
 
 def parse_frame(data: bytes) -> Frame: ...
+
+@final
+class MeterValue:
+    @property
+    def obis(self) -> ObisCode: ...
+    @property
+    def class_id(self) -> int: ...
+    @property
+    def attribute(self) -> int: ...
+    @property
+    def value(self) -> object: ...
+    @property
+    def raw(self) -> object: ...
+    @property
+    def unit(self) -> Union[str, None]: ...
+    @property
+    def scaler(self) -> Union[int, None]: ...
+
+@final
+class Meter:
+    @staticmethod
+    def tcp(
+        host: str,
+        port: int,
+        *,
+        client: int = 16,
+        logical: int = 1,
+        physical: int = 17,
+        serial_number: Union[int, None] = None,
+        auth: Literal["none", "low", "high-gmac", "high-lgz"] = "none",
+        password: Union[str, None] = None,
+        key: Union[bytes, str, None] = None,
+        auth_key: Union[bytes, str, None] = None,
+        system_title: Union[bytes, str, None] = None,
+        timeout: float = 5.0,
+        retries: int = 3,
+        wrapper: bool = False,
+    ) -> "Meter": ...
+    def read(self, code: Union[ObisCode, str, bytes]) -> MeterValue: ...
+    def read_attribute(
+        self, class_id: int, code: Union[ObisCode, str, bytes], attribute: int
+    ) -> MeterValue: ...
+    def read_many(self, codes: Sequence[Union[ObisCode, str, bytes]]) -> list[MeterValue]: ...
+    def read_clock(self) -> Union[datetime.datetime, CosemDateTime]: ...
+    def read_profile(
+        self,
+        code: Union[ObisCode, str, bytes],
+        *,
+        start: Union[datetime.datetime, CosemDateTime, None] = None,
+        end: Union[datetime.datetime, CosemDateTime, None] = None,
+        entries: Union[tuple[int, int], None] = None,
+    ) -> tuple[list[tuple[int, ObisCode, int]], list[tuple[object, ...]]]: ...
+    def object_list(self) -> list[tuple[int, ObisCode, int]]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Meter": ...
+    def __exit__(self, *_args: object) -> bool: ...
+
+@final
+class Simulator:
+    def __new__(
+        cls,
+        *,
+        meters: int = 1,
+        seed: int = 1,
+        history_days: int = 60,
+        first_serial: int = 1909113,
+    ) -> "Simulator": ...
+    def serve_tcp(
+        self, host: str = "127.0.0.1", port: int = 0, *, wrapper: bool = False
+    ) -> tuple[str, int]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Simulator": ...
+    def __exit__(self, *_args: object) -> bool: ...

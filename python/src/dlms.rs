@@ -3,6 +3,7 @@
 use e450::dlms::{ClockStatus, DEVIATION_NOT_SPECIFIED};
 use e450::dlms::{Data, DecodeLimits};
 use e450::dlms::{Date as RustDate, DateTime as RustDateTime, Time as RustTime};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDate, PyDateTime, PyDelta, PyList, PyTime, PyTuple, PyTzInfo};
 
@@ -212,6 +213,54 @@ fn datetime_to_py<'py>(
         // Out-of-range fields (month 13, hour 25, ...): keep the raw value.
         Err(_) => Ok(None),
     }
+}
+
+/// A Python `datetime` as a COSEM date-time: naive → deviation not specified (local time),
+/// aware → the deviation from its UTC offset; status 0.
+pub(crate) fn py_to_datetime(_py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<RustDateTime> {
+    if let Ok(raw) = value.cast::<CosemDateTime>() {
+        return Ok(raw.get().value);
+    }
+    let dt = value
+        .cast::<PyDateTime>()
+        .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected a datetime"))?;
+    let get = |name: &str| -> PyResult<i64> { dt.getattr(name)?.extract::<i64>() };
+    let narrow =
+        |v: i64| u8::try_from(v).map_err(|_| PyValueError::new_err("datetime field out of range"));
+    let year =
+        u16::try_from(get("year")?).map_err(|_| PyValueError::new_err("year out of range"))?;
+    let weekday = narrow(dt.call_method0("isoweekday")?.extract::<i64>()?)?;
+    let micro = get("microsecond")?;
+    let deviation = match dt.call_method0("utcoffset")? {
+        offset if offset.is_none() => DEVIATION_NOT_SPECIFIED,
+        offset => {
+            let seconds: f64 = offset.call_method0("total_seconds")?.extract()?;
+            // UTC = local + deviation: the deviation is minus the offset.
+            let minutes = (-seconds / 60.0).round();
+            if !(-720.0..=720.0).contains(&minutes) {
+                return Err(PyValueError::new_err("UTC offset beyond 12 hours"));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let minutes = minutes as i16;
+            minutes
+        }
+    };
+    Ok(RustDateTime {
+        date: RustDate {
+            year,
+            month: narrow(get("month")?)?,
+            day: narrow(get("day")?)?,
+            day_of_week: weekday,
+        },
+        time: RustTime {
+            hour: narrow(get("hour")?)?,
+            minute: narrow(get("minute")?)?,
+            second: narrow(get("second")?)?,
+            hundredths: narrow(micro / 10_000)?,
+        },
+        deviation,
+        status: ClockStatus(0),
+    })
 }
 
 /// A date-time as `datetime` (when every field is given and `datetimes` is `Python`), else as

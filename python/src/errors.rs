@@ -65,6 +65,7 @@ fn timeout_type(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 }
 
 static DECODE_ERROR: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static METER_TIMEOUT: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 
 /// Adds the exception classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -77,8 +78,21 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
     m.add("AccessDenied", py.get_type::<AccessDenied>())?;
     m.add("AssociationRejected", py.get_type::<AssociationRejected>())?;
-    m.add("MeterTimeout", timeout_type(py)?)?;
+    let timeout = timeout_type(py)?;
+    let _ = METER_TIMEOUT.set(py, timeout.clone().unbind());
+    m.add("MeterTimeout", timeout)?;
     Ok(())
+}
+
+/// A `MeterTimeout` with its message.
+pub(crate) fn meter_timeout(py: Python<'_>, message: String) -> PyErr {
+    let Some(class) = METER_TIMEOUT.get(py) else {
+        return PyTimeoutError::new_err(message);
+    };
+    match class.bind(py).call1((message,)) {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(e) => e,
+    }
 }
 
 /// A `DecodeError` with its message, offset and layer.

@@ -16,6 +16,7 @@ mod apdu;
 mod dlms;
 mod errors;
 mod hdlc;
+mod meter;
 mod obis;
 
 pub use obis::parse_obis;
@@ -30,5 +31,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dlms::register(m)?;
     apdu::register(m)?;
     hdlc::register(m)?;
+    meter::register(m)?;
     Ok(())
 }

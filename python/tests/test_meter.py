@@ -1,0 +1,152 @@
+"""compteur.Meter against compteur.Simulator over TCP on 127.0.0.1."""
+
+import datetime
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import compteur
+from compteur import Meter, ObisCode, Simulator
+
+GREEN_BOOK_KEY = "000102030405060708090A0B0C0D0E0F"
+GREEN_BOOK_AUTH_KEY = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+CLIENT_TITLE = "4D4D4D0000000001"
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[tuple[str, int]]:
+    with Simulator(meters=2, seed=7, history_days=3) as sim:
+        yield sim.serve_tcp()
+
+
+def test_registers_clock_and_serial(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        energy = meter.read("1-0:1.8.0")
+        assert energy.obis == ObisCode("1-0:1.8.0")
+        assert (energy.class_id, energy.attribute, energy.unit) == (3, 2, "Wh")
+        assert isinstance(energy.value, float) and energy.value > 0
+        assert isinstance(energy.raw, int) and energy.scaler is not None
+        assert energy.value == pytest.approx(energy.raw * 10.0**energy.scaler)
+        voltage = meter.read(ObisCode("1-0:32.7.0"))
+        assert voltage.unit == "V" and isinstance(voltage.value, float)
+        assert 200.0 < voltage.value < 260.0
+        clock = meter.read_clock()
+        assert isinstance(clock, datetime.datetime) and clock.tzinfo is not None
+        now = datetime.datetime.now(datetime.timezone.utc)
+        assert abs((clock - now).total_seconds()) < 5
+        serial = meter.read("0-0:96.1.0")
+        assert serial.class_id == 1
+        assert serial.value in (b"1909113", "1909113", 1909113, b"1909114", "1909114", 1909114)
+        later = meter.read("1-0:1.8.0")
+        assert isinstance(later.value, float)
+        assert later.value >= energy.value  # counters never go back
+
+
+def test_read_many_matches_single_reads(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        codes = ["1-0:32.7.0", "1-0:52.7.0", "1-0:72.7.0"]
+        many = meter.read_many(codes)
+        assert [v.obis for v in many] == [ObisCode(c) for c in codes]
+        assert all(v.unit == "V" and 200.0 < float(str(v.value)) < 260.0 for v in many)
+
+
+def test_profile_by_entries_and_by_range(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        columns, rows = meter.read_profile("1-0:99.1.0", entries=(1, 8))
+        assert columns[0] == (8, ObisCode("0-0:1.0.0"), 2)
+        assert ObisCode("1-0:1.8.0") in [c[1] for c in columns]
+        assert len(rows) == 8
+        times = [r[0] for r in rows if isinstance(r[0], datetime.datetime)]
+        assert len(times) == 8
+        steps = {b - a for a, b in zip(times, times[1:])}
+        assert steps == {datetime.timedelta(minutes=15)}
+        energy = columns.index(next(c for c in columns if c[1] == ObisCode("1-0:1.8.0")))
+        values = [r[energy] for r in rows]
+        assert values == sorted(values)  # type: ignore[type-var]
+        start, end = times[2], times[5]
+        _, by_range = meter.read_profile("1-0:99.1.0", start=start, end=end)
+        assert [r[0] for r in by_range] == times[2:6]
+
+
+def test_object_list(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        objects = meter.object_list()
+        assert (8, ObisCode("0-0:1.0.0"), 0) in objects
+        assert any(o[1] == ObisCode("1-0:99.1.0") and o[0] == 7 for o in objects)
+
+
+def test_management_client_over_hls_gmac(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(
+        host,
+        port,
+        client=1,
+        auth="high-gmac",
+        key=GREEN_BOOK_KEY,
+        auth_key=bytes.fromhex(GREEN_BOOK_AUTH_KEY),
+        system_title=CLIENT_TITLE,
+    ) as meter:
+        assert meter.read("1-0:1.8.0").unit == "Wh"
+
+
+def test_wrong_password_is_refused(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with pytest.raises(compteur.AssociationRejected) as info:
+        Meter.tcp(host, port, client=1, auth="low", password="Sup3rSecret")
+    assert "authentication-failure" in str(info.value)
+    assert "Sup3rSecret" not in str(info.value) and "Sup3rSecret" not in repr(info.value)
+
+
+def test_bad_arguments_raise_value_error(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with pytest.raises(ValueError):
+        Meter.tcp(host, port, auth="high-gmac")
+    with pytest.raises(ValueError):
+        Meter.tcp(host, port, auth="kerberos")  # type: ignore[arg-type]
+
+
+def test_closed_meter_raises(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    meter = Meter.tcp(host, port)
+    meter.close()
+    meter.close()  # idempotent
+    with pytest.raises(RuntimeError):
+        meter.read("1-0:1.8.0")
+
+
+def test_silent_meter_times_out_and_releases_the_gil() -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    port = silent.getsockname()[1]
+    ticks = 0
+    done = threading.Event()
+
+    def count() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(compteur.MeterTimeout) as info:
+            Meter.tcp("127.0.0.1", port, timeout=0.3, retries=1)
+        assert isinstance(info.value, TimeoutError)
+    finally:
+        done.set()
+        counter.join()
+        silent.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < 5
+    # The counter thread ran while the main thread waited in Rust.
+    assert ticks > 50
