@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
-        venv python-dev python-test fuzz bench bench-scale clean
+        venv python-dev python-test fuzz bench bench-scale bench-python clean
 
 all: test
 
@@ -82,6 +82,12 @@ bench:
 ## python-dev: build the `compteur` Python package into .venv (maturin develop).
 python-dev: venv
 	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --quiet
+
+## bench-python: the Python comparison scripts (benches/python) on a release build of the
+## package.
+bench-python: venv
+	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --release --quiet
+	$(VENV_PY) benches/python/compare_profile.py
 
 ## python-test: pytest over python/tests and the package's doctests (no test collected is a
 ## failure), the stubs checked against the compiled module, and mypy --strict over both.

@@ -7,7 +7,7 @@ use e450::dlms::apdu::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::dlms::{DateTimes, data_to_py, datetime_value, dlms_error};
+use crate::dlms::{DateTimes, data_to_py, dataref_to_py, datetime_value, dlms_error};
 
 /// One decoded APDU: its `kind` (`"data-notification"`, `"get-response"`, ...), the `tag`, the
 /// invoke id where it has one, and `fields`, a dict of what the APDU carries as Python values.
@@ -226,53 +226,27 @@ pub(crate) fn decode_datablocks<'py>(
     datetime_columns: Vec<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mode = crate::dlms::parse_datetimes(datetimes)?;
-    let decoded = py.detach(|| reassemble_and_decode(&apdus));
-    let data = match decoded {
-        Ok(data) => data,
+    let reassembled = py.detach(|| reassemble(&apdus));
+    let all = match reassembled {
+        Ok(all) => all,
         Err((message, offset)) => {
             return Err(crate::errors::decode_error(py, "dlms", message, offset));
         }
     };
-    match (&data, datetime_columns.is_empty()) {
-        (e450::dlms::Data::Array(rows), false) => {
-            let list = PyList::empty(py);
-            for row in rows {
-                list.append(row_to_py(py, row, mode, &datetime_columns)?)?;
-            }
-            Ok(list.into_any())
-        }
-        _ => data_to_py(py, &data, mode),
-    }
+    let view =
+        e450::dlms::DataRef::parse_with_limits(&all, DecodeLimits::default()).map_err(|e| {
+            crate::errors::decode_error(
+                py,
+                "dlms",
+                format!("reassembled data: {e}"),
+                crate::dlms::dlms_error_offset(&e),
+            )
+        })?;
+    dataref_to_py(py, &view, mode, &datetime_columns)
 }
 
-/// One profile row: a structure whose `columns` hold date-times as octet-strings.
-fn row_to_py<'py>(
-    py: Python<'py>,
-    row: &e450::dlms::Data,
-    mode: DateTimes,
-    columns: &[usize],
-) -> PyResult<Bound<'py, PyAny>> {
-    let e450::dlms::Data::Structure(fields) = row else {
-        return data_to_py(py, row, mode);
-    };
-    let converted = fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| match field {
-            e450::dlms::Data::OctetString(bytes) if columns.contains(&i) => {
-                match e450::dlms::DateTime::parse(bytes) {
-                    Ok(dt) => datetime_value(py, &dt, mode),
-                    Err(_) => data_to_py(py, field, mode),
-                }
-            }
-            _ => data_to_py(py, field, mode),
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok(pyo3::types::PyTuple::new(py, converted)?.into_any())
-}
-
-/// The GIL-free part of [`decode_datablocks`]: `(message, offset)` on failure.
-fn reassemble_and_decode(apdus: &[Vec<u8>]) -> Result<e450::dlms::Data, (String, Option<usize>)> {
+/// The GIL-free part of [`decode_datablocks`]: the reassembled bytes, or `(message, offset)`.
+fn reassemble(apdus: &[Vec<u8>]) -> Result<Vec<u8>, (String, Option<usize>)> {
     let mut reassembler = Reassembler::new(MAX_REASSEMBLED);
     for (index, bytes) in apdus.iter().enumerate() {
         let apdu = RustApdu::parse(bytes).map_err(|e| {
@@ -311,14 +285,7 @@ fn reassemble_and_decode(apdus: &[Vec<u8>]) -> Result<e450::dlms::Data, (String,
                         None,
                     ));
                 }
-                return e450::dlms::Data::parse_with_limits(all, DecodeLimits::default()).map_err(
-                    |e| {
-                        (
-                            format!("reassembled data: {e}"),
-                            crate::dlms::dlms_error_offset(&e),
-                        )
-                    },
-                );
+                return Ok(all.to_vec());
             }
             Ok(None) => {}
             Err(e) => return Err((format!("APDU {index}: {e}"), None)),

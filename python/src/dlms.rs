@@ -1,7 +1,7 @@
 //! `compteur.dlms`: A-XDR data to native Python values, and COSEM date-times.
 
 use e450::dlms::{ClockStatus, DEVIATION_NOT_SPECIFIED};
-use e450::dlms::{Data, DecodeLimits};
+use e450::dlms::{Data, DataRef, DecodeLimits, Seq};
 use e450::dlms::{Date as RustDate, DateTime as RustDateTime, Time as RustTime};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -319,96 +319,140 @@ fn text_or_bytes<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyAny> {
     }
 }
 
-/// Converts a decoded value to native Python objects.
+/// Converts an owned value to native Python objects (through its encoding and the borrowed
+/// view, so there is one conversion for both).
 pub(crate) fn data_to_py<'py>(
     py: Python<'py>,
     data: &Data,
     datetimes: DateTimes,
 ) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match data {
-        Data::Null | Data::DontCare => py.None().into_bound(py),
-        Data::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(data_to_py(py, item, datetimes)?)?;
-            }
-            list.into_any()
-        }
-        Data::CompactArray(compact) => {
-            let list = PyList::empty(py);
-            for item in &compact.elements {
-                list.append(data_to_py(py, item, datetimes)?)?;
-            }
-            list.into_any()
-        }
-        Data::Structure(items) => {
+    let mut encoded = Vec::new();
+    data.encode(&mut encoded).map_err(|e| dlms_error(py, &e))?;
+    let view = DataRef::parse_with_limits(&encoded, DecodeLimits::default())
+        .map_err(|e| dlms_error(py, &e))?;
+    dataref_to_py(py, &view, datetimes, &[])
+}
+
+/// Converts a borrowed value to native Python objects. In the structures directly inside a
+/// top-level array (profile rows), the fields at `datetime_columns` that are 12-byte
+/// octet-strings are converted like date-times.
+pub(crate) fn dataref_to_py<'py>(
+    py: Python<'py>,
+    data: &DataRef<'_>,
+    datetimes: DateTimes,
+    datetime_columns: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match *data {
+        DataRef::Null | DataRef::DontCare => py.None().into_bound(py),
+        DataRef::Array(items) => {
             let converted = items
+                .iter()
+                .map(|item| match item {
+                    DataRef::Structure(fields) if !datetime_columns.is_empty() => {
+                        row_to_py(py, fields, datetimes, datetime_columns)
+                    }
+                    _ => dataref_to_py(py, &item, datetimes, &[]),
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, converted)?.into_any()
+        }
+        DataRef::CompactArray(_) => {
+            // Rare in practice: expanded through the owned form.
+            let owned = data.to_data();
+            let Data::CompactArray(compact) = owned else {
+                return Ok(py.None().into_bound(py));
+            };
+            let converted = compact
+                .elements
                 .iter()
                 .map(|item| data_to_py(py, item, datetimes))
                 .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, converted)?.into_any()
+        }
+        DataRef::Structure(items) => {
+            let converted = items
+                .iter()
+                .map(|item| dataref_to_py(py, &item, datetimes, &[]))
+                .collect::<PyResult<Vec<_>>>()?;
             PyTuple::new(py, converted)?.into_any()
         }
-        Data::Boolean(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any(),
-        Data::BitString(bits) => {
-            let text: String = (0..bits.bits)
-                .map(|i| if bits.get(i) == Some(true) { '1' } else { '0' })
+        DataRef::Boolean(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
+        DataRef::BitString(bits, bytes) => {
+            let text: String = (0..bits)
+                .map(|i| {
+                    let set = bytes
+                        .get(i / 8)
+                        .is_some_and(|byte| byte & (0x80u8 >> (i % 8)) != 0);
+                    if set { '1' } else { '0' }
+                })
                 .collect();
             Bound::new(py, BitString { bits: text })?.into_any()
         }
-        Data::DoubleLong(v) => v.into_pyobject(py)?.into_any(),
-        Data::DoubleLongUnsigned(v) => v.into_pyobject(py)?.into_any(),
-        Data::OctetString(bytes) => PyBytes::new(py, bytes).into_any(),
-        Data::VisibleString(bytes) | Data::Utf8String(bytes) => text_or_bytes(py, bytes),
-        Data::Bcd(v) | Data::Unsigned(v) | Data::Enum(v) => v.into_pyobject(py)?.into_any(),
-        Data::Integer(v) => v.into_pyobject(py)?.into_any(),
-        Data::Long(v) => v.into_pyobject(py)?.into_any(),
-        Data::LongUnsigned(v) => v.into_pyobject(py)?.into_any(),
-        Data::Long64(v) => v.into_pyobject(py)?.into_any(),
-        Data::Long64Unsigned(v) => v.into_pyobject(py)?.into_any(),
-        Data::Float32(v) => f64::from(*v).into_pyobject(py)?.into_any(),
-        Data::Float64(v) => v.into_pyobject(py)?.into_any(),
-        Data::DateTime(value) => datetime_value(py, value, datetimes)?,
-        Data::Date(value) => {
-            let converted = if datetimes == DateTimes::Python {
-                date_to_py(py, value)
-            } else {
-                None
-            };
-            match converted {
+        DataRef::DoubleLong(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::DoubleLongUnsigned(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::OctetString(bytes) => PyBytes::new(py, bytes).into_any(),
+        DataRef::VisibleString(bytes) | DataRef::Utf8String(bytes) => text_or_bytes(py, bytes),
+        DataRef::Bcd(v) | DataRef::Unsigned(v) | DataRef::Enum(v) => {
+            v.into_pyobject(py)?.into_any()
+        }
+        DataRef::Integer(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::Long(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::LongUnsigned(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::Long64(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::Long64Unsigned(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::Float32(v) => f64::from(v).into_pyobject(py)?.into_any(),
+        DataRef::Float64(v) => v.into_pyobject(py)?.into_any(),
+        DataRef::DateTime(value) => datetime_value(py, &value, datetimes)?,
+        DataRef::Date(value) => {
+            match date_to_py(py, &value).filter(|_| datetimes == DateTimes::Python) {
                 Some(d) => d,
                 None => Bound::new(
                     py,
                     CosemDateTime {
-                        value: raw_datetime(*value, RustTime::UNSPECIFIED),
+                        value: raw_datetime(value, RustTime::UNSPECIFIED),
                     },
                 )?
                 .into_any(),
             }
         }
-        Data::Time(value) => {
-            let converted = if datetimes == DateTimes::Python {
-                time_to_py(py, value)
-            } else {
-                None
-            };
-            match converted {
+        DataRef::Time(value) => {
+            match time_to_py(py, &value).filter(|_| datetimes == DateTimes::Python) {
                 Some(t) => t,
                 None => Bound::new(
                     py,
                     CosemDateTime {
-                        value: raw_datetime(RustDate::UNSPECIFIED, *value),
+                        value: raw_datetime(RustDate::UNSPECIFIED, value),
                     },
                 )?
                 .into_any(),
             }
         }
-        // A future variant of the `Data` CHOICE: keep its encoding visible rather than lose it.
-        other => {
-            let mut encoded = Vec::new();
-            other.encode(&mut encoded).map_err(|e| dlms_error(py, &e))?;
-            PyBytes::new(py, &encoded).into_any()
-        }
+        // A future variant of the `Data` CHOICE: keep what is known visible rather than lose it.
+        _ => py.None().into_bound(py),
     })
+}
+
+/// One profile row: the fields at `columns` that are 12-byte octet-strings become date-times.
+fn row_to_py<'py>(
+    py: Python<'py>,
+    fields: Seq<'_>,
+    datetimes: DateTimes,
+    columns: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    let converted = fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| match field {
+            DataRef::OctetString(bytes) if bytes.len() == 12 && columns.contains(&i) => {
+                match RustDateTime::parse(bytes) {
+                    Ok(dt) => datetime_value(py, &dt, datetimes),
+                    Err(_) => Ok(PyBytes::new(py, bytes).into_any()),
+                }
+            }
+            _ => dataref_to_py(py, &field, datetimes, &[]),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(PyTuple::new(py, converted)?.into_any())
 }
 
 pub(crate) fn parse_datetimes(datetimes: &str) -> PyResult<DateTimes> {
@@ -429,10 +473,9 @@ pub(crate) fn parse_datetimes(datetimes: &str) -> PyResult<DateTimes> {
 #[pyo3(signature = (data, *, datetimes = "python"))]
 fn decode_data<'py>(py: Python<'py>, data: &[u8], datetimes: &str) -> PyResult<Bound<'py, PyAny>> {
     let mode = parse_datetimes(datetimes)?;
-    let value = py
-        .detach(|| Data::parse_with_limits(data, DecodeLimits::default()))
+    let value = DataRef::parse_with_limits(data, DecodeLimits::default())
         .map_err(|e| dlms_error(py, &e))?;
-    data_to_py(py, &value, mode)
+    dataref_to_py(py, &value, mode, &[])
 }
 
 /// Adds the classes and functions to the module.
