@@ -88,6 +88,7 @@ python-dev: venv
 bench-python: venv
 	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --release --quiet
 	$(VENV_PY) benches/python/compare_profile.py
+	$(VENV_PY) benches/python/compare_push.py
 
 ## python-test: pytest over python/tests and the package's doctests (no test collected is a
 ## failure), the stubs checked against the compiled module, and mypy --strict over both.

@@ -8,10 +8,11 @@ native Python objects.
 '1-0:1.8.0*255'
 """
 
-from compteur import dlms, hdlc, registry
+from compteur import dlms, hdlc, mbus, registry
 from compteur._native import (
     AccessDenied,
     AssociationRejected,
+    AsyncMeter,
     AuthenticationError,
     CompteurError,
     DecodeError,
@@ -19,15 +20,20 @@ from compteur._native import (
     MeterTimeout,
     MeterValue,
     ObisCode,
+    PushListener,
+    Reading,
     RegistryEntry,
     Simulator,
     Unit,
     __version__,
+    decode_push,
+    readings_to_columns,
 )
 
 __all__ = [
     "AccessDenied",
     "AssociationRejected",
+    "AsyncMeter",
     "AuthenticationError",
     "CompteurError",
     "DecodeError",
@@ -35,11 +41,16 @@ __all__ = [
     "MeterTimeout",
     "MeterValue",
     "ObisCode",
+    "PushListener",
+    "Reading",
     "RegistryEntry",
     "Simulator",
     "Unit",
     "__version__",
+    "decode_push",
     "dlms",
     "hdlc",
+    "mbus",
+    "readings_to_columns",
     "registry",
 ]

@@ -13,11 +13,13 @@
 use pyo3::prelude::*;
 
 mod apdu;
+mod asynch;
 mod dlms;
 mod errors;
 mod hdlc;
 mod meter;
 mod obis;
+mod push;
 
 pub use obis::parse_obis;
 
@@ -32,5 +34,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     apdu::register(m)?;
     hdlc::register(m)?;
     meter::register(m)?;
+    push::register(m)?;
+    asynch::register(m)?;
     Ok(())
 }

@@ -12,7 +12,10 @@ use e450::client::{
 use e450::dlms::cosem::ProfileValue;
 use e450::dlms::security::{AuthenticationKey, EncryptionKey, LlsPassword};
 use e450::dlms::session::Keys;
-use e450::simulator::{SimClock, Simulator as RustSimulator, SimulatorConfig, TcpServer, TimeZone};
+use e450::serial::{Parity, SerialSettings};
+use e450::simulator::{
+    PtyServer, SimClock, Simulator as RustSimulator, SimulatorConfig, TcpServer, TimeZone,
+};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
@@ -22,7 +25,7 @@ use crate::errors::{AccessDenied, AssociationRejected, CompteurError, meter_time
 use crate::obis::{ObisCode, extract_code};
 
 /// Maps a meter error to the documented exception.
-fn meter_error(py: Python<'_>, e: MeterError) -> PyErr {
+pub(crate) fn meter_error(py: Python<'_>, e: MeterError) -> PyErr {
     let message = e.to_string();
     match e {
         MeterError::Timeout => meter_timeout(py, message),
@@ -42,7 +45,8 @@ fn meter_error(py: Python<'_>, e: MeterError) -> PyErr {
     }
 }
 
-fn key_bytes(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+/// Key bytes given as bytes or hex text.
+pub(crate) fn key_bytes(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(text) = value.extract::<String>() {
         let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let digits = clean.as_bytes();
@@ -68,7 +72,7 @@ fn key_bytes(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 
 /// The meter settings from the keyword arguments of `Meter.tcp`.
 #[allow(clippy::too_many_arguments)]
-fn meter_config(
+pub(crate) fn meter_config(
     client: u8,
     logical: u16,
     physical: u16,
@@ -187,7 +191,7 @@ impl MeterValue {
     }
 }
 
-fn value_to_py(py: Python<'_>, v: &RustValue) -> PyResult<MeterValue> {
+pub(crate) fn value_to_py(py: Python<'_>, v: &RustValue) -> PyResult<MeterValue> {
     let raw = data_to_py(py, &v.data, DateTimes::Python)?.unbind();
     let (value, unit, scaler) = match &v.register {
         Some(r) => (
@@ -223,20 +227,34 @@ type Column = (u16, ObisCode, i8);
 #[pyclass(module = "compteur", name = "Meter")]
 pub(crate) struct Meter {
     // A Python object may be used from several threads: one call at a time goes to the meter.
-    inner: Mutex<Option<RustMeter<TcpStream>>>,
+    inner: Mutex<Option<Link>>,
+}
+
+/// The transport of a [`Meter`].
+enum Link {
+    Tcp(RustMeter<TcpStream>),
+    Serial(RustMeter<Box<dyn serialport::SerialPort>>),
+}
+
+/// Runs `$body` with `$m` bound to the meter, whatever its transport.
+macro_rules! with_meter {
+    ($link:expr, $m:ident => $body:expr) => {
+        match $link {
+            Link::Tcp($m) => $body,
+            Link::Serial($m) => $body,
+        }
+    };
 }
 
 /// The open meter behind the lock, or the error for a closed one.
-fn open_meter<'a>(
-    guard: &'a mut MutexGuard<'_, Option<RustMeter<TcpStream>>>,
-) -> PyResult<&'a mut RustMeter<TcpStream>> {
+fn open_meter<'a>(guard: &'a mut MutexGuard<'_, Option<Link>>) -> PyResult<&'a mut Link> {
     guard
         .as_mut()
         .ok_or_else(|| PyRuntimeError::new_err("the meter connection is closed"))
 }
 
 impl Meter {
-    fn lock(&self) -> MutexGuard<'_, Option<RustMeter<TcpStream>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<Link>> {
         // A panic while holding the lock cannot leave the meter half-updated in a way that
         // matters more than the error the next call reports.
         self.inner
@@ -309,7 +327,75 @@ impl Meter {
             .detach(|| RustMeter::connect_tcp(address.as_str(), config))
             .map_err(|e| meter_error(py, e))?;
         Ok(Meter {
-            inner: Mutex::new(Some(meter)),
+            inner: Mutex::new(Some(Link::Tcp(meter))),
+        })
+    }
+
+    /// Opens a serial port (the optical probe) and associates: HDLC directly at `baud`
+    /// (9600 8N1 by default), or first the IEC 62056-21 mode E sign-on (`mode_e=True`), which
+    /// picks the speed itself. The other options are those of `Meter.tcp`.
+    #[staticmethod]
+    #[pyo3(signature = (port, *, baud = 9600, parity = "none", data_bits = 8, stop_bits = 1,
+        mode_e = false, client = 16, logical = 1, physical = 17, serial_number = None,
+        auth = "none", password = None, key = None, auth_key = None, system_title = None,
+        timeout = 5.0, retries = 3))]
+    #[allow(clippy::too_many_arguments)]
+    fn serial(
+        py: Python<'_>,
+        port: std::path::PathBuf,
+        baud: u32,
+        parity: &str,
+        data_bits: u8,
+        stop_bits: u8,
+        mode_e: bool,
+        client: u8,
+        logical: u16,
+        physical: u16,
+        serial_number: Option<u32>,
+        auth: &str,
+        password: Option<&str>,
+        key: Option<&Bound<'_, PyAny>>,
+        auth_key: Option<&Bound<'_, PyAny>>,
+        system_title: Option<&Bound<'_, PyAny>>,
+        timeout: f64,
+        retries: u32,
+    ) -> PyResult<Self> {
+        let config = meter_config(
+            client,
+            logical,
+            physical,
+            serial_number,
+            auth,
+            password,
+            key,
+            auth_key,
+            system_title,
+            timeout,
+            retries,
+            false,
+        )?;
+        let parity = match parity {
+            "none" => Parity::None,
+            "even" => Parity::Even,
+            "odd" => Parity::Odd,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "parity must be 'none', 'even' or 'odd', not {other:?}"
+                )));
+            }
+        };
+        let settings = SerialSettings {
+            baud,
+            parity,
+            data_bits,
+            stop_bits,
+        };
+        settings.validate().map_err(PyValueError::new_err)?;
+        let meter = py
+            .detach(|| RustMeter::open_serial(&port, settings, mode_e, config))
+            .map_err(|e| meter_error(py, e))?;
+        Ok(Meter {
+            inner: Mutex::new(Some(Link::Serial(meter))),
         })
     }
 
@@ -320,7 +406,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let value = py
-            .detach(|| meter.read(code))
+            .detach(|| with_meter!(meter, m => m.read(code)))
             .map_err(|e| meter_error(py, e))?;
         value_to_py(py, &value)
     }
@@ -337,7 +423,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let value = py
-            .detach(|| meter.read_code(class_id, code, attribute))
+            .detach(|| with_meter!(meter, m => m.read_code(class_id, code, attribute)))
             .map_err(|e| meter_error(py, e))?;
         value_to_py(py, &value)
     }
@@ -352,7 +438,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let values = py
-            .detach(|| meter.read_many(&codes))
+            .detach(|| with_meter!(meter, m => m.read_many(&codes)))
             .map_err(|e| meter_error(py, e))?;
         values
             .into_iter()
@@ -368,7 +454,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let dt = py
-            .detach(|| meter.read_clock())
+            .detach(|| with_meter!(meter, m => m.read_clock()))
             .map_err(|e| meter_error(py, e))?;
         datetime_value(py, &dt, DateTimes::Python)
     }
@@ -391,7 +477,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let profile = py
-            .detach(|| meter.read_profile(code, range))
+            .detach(|| with_meter!(meter, m => m.read_profile(code, range)))
             .map_err(|e| meter_error(py, e))?;
         let columns = profile
             .capture_objects
@@ -421,7 +507,7 @@ impl Meter {
         let mut guard = self.lock();
         let meter = open_meter(&mut guard)?;
         let list = py
-            .detach(|| meter.object_list())
+            .detach(|| with_meter!(meter, m => m.object_list()))
             .map_err(|e| meter_error(py, e))?;
         Ok(list
             .iter()
@@ -433,7 +519,7 @@ impl Meter {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let taken = self.lock().take();
         if let Some(meter) = taken {
-            py.detach(|| meter.close())
+            py.detach(|| with_meter!(meter, m => m.close()))
                 .map_err(|e| meter_error(py, e))?;
         }
         Ok(())
@@ -455,6 +541,7 @@ impl Meter {
 pub(crate) struct Simulator {
     sim: RustSimulator,
     servers: Vec<TcpServer>,
+    ptys: Vec<PtyServer>,
 }
 
 #[pymethods]
@@ -478,6 +565,7 @@ impl Simulator {
         Ok(Simulator {
             sim: RustSimulator::new(cfg, SimClock::system(TimeZone::CENTRAL_EUROPE)),
             servers: Vec::new(),
+            ptys: Vec::new(),
         })
     }
 
@@ -502,10 +590,25 @@ impl Simulator {
         Ok((local.ip().to_string(), local.port()))
     }
 
+    /// Serves the first meter (HDLC) on a new pseudo-terminal; returns its path, to open
+    /// like a serial port (`Meter.serial(path)`).
+    fn serve_pty(&mut self) -> PyResult<String> {
+        let pty = self
+            .sim
+            .serve_pty()
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let path = pty.path().to_string_lossy().into_owned();
+        self.ptys.push(pty);
+        Ok(path)
+    }
+
     /// Stops every server (idempotent).
     fn close(&mut self) {
         for server in self.servers.drain(..) {
             server.shutdown();
+        }
+        for pty in self.ptys.drain(..) {
+            pty.shutdown();
         }
     }
 

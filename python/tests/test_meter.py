@@ -150,3 +150,64 @@ def test_silent_meter_times_out_and_releases_the_gil() -> None:
     assert elapsed < 5
     # The counter thread ran while the main thread waited in Rust.
     assert ticks > 50
+
+
+def test_serial_transport_on_the_simulator_pty() -> None:
+    with Simulator(history_days=1) as sim:
+        path = sim.serve_pty()
+        assert path.startswith("/dev/")
+        with Meter.serial(path, timeout=3.0) as meter:
+            voltage = meter.read("1-0:32.7.0")
+            assert voltage.unit == "V" and isinstance(voltage.value, float)
+            assert 200.0 < voltage.value < 260.0
+    with pytest.raises(ValueError):
+        Meter.serial("/dev/null", parity="mark")  # type: ignore[arg-type]
+
+
+def test_wrapper_framing(simulator: tuple[str, int]) -> None:
+    with Simulator(history_days=1) as sim:
+        host, port = sim.serve_tcp(wrapper=True)
+        with Meter.tcp(host, port, wrapper=True) as meter:
+            assert meter.read("1-0:1.8.0").unit == "Wh"
+
+
+def test_async_meters_read_concurrently() -> None:
+    import asyncio
+
+    async def one(host: str, port: int) -> tuple[float, float]:
+        async with await compteur.AsyncMeter.tcp(host, port) as meter:
+            first = await meter.read("1-0:1.8.0")
+            clock = await meter.read_clock()
+            assert isinstance(clock, datetime.datetime)
+            (voltage,) = await meter.read_many(["1-0:32.7.0"])
+            assert voltage.unit == "V"
+            second = await meter.read("1-0:1.8.0")
+            assert isinstance(first.value, float) and isinstance(second.value, float)
+            return first.value, second.value
+
+    async def main(host: str, port: int) -> list[tuple[float, float]]:
+        return await asyncio.gather(*(one(host, port) for _ in range(20)))
+
+    with Simulator(meters=4, history_days=1) as sim:
+        host, port = sim.serve_tcp()
+        results = asyncio.run(main(host, port))
+    assert len(results) == 20
+    assert all(b >= a > 0 for a, b in results)
+    # Four meters, served one per connection in turn: four different counters at least.
+    assert len({round(a, -3) for a, _ in results}) >= 2
+
+
+def test_async_meter_times_out() -> None:
+    import asyncio
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    async def connect() -> None:
+        await compteur.AsyncMeter.tcp("127.0.0.1", silent.getsockname()[1], timeout=0.3, retries=1)
+
+    try:
+        with pytest.raises(compteur.MeterTimeout):
+            asyncio.run(connect())
+    finally:
+        silent.close()
