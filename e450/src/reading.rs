@@ -17,6 +17,9 @@ use std::borrow::Cow;
 use obis::{ObisCode, Quantity, Unit};
 use serde::{Deserialize, Serialize};
 
+/// [`Reading::typed_index`] of a quantity without a typed field.
+pub(crate) const NO_FIELD: u8 = u8::MAX;
+
 /// The longest text kept inline in a [`Text`] (serial numbers, ISO date-times, short ids).
 const INLINE: usize = 23;
 
@@ -239,6 +242,7 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// From a COSEM date-time; `None` when date or time fields are not specified.
+    #[inline]
     pub fn from_date_time(dt: &dlms::DateTime) -> Option<Self> {
         let (y, mo, d) = (dt.date.year, dt.date.month, dt.date.day);
         let (h, mi, s) = (dt.time.hour, dt.time.minute, dt.time.second);
@@ -256,11 +260,12 @@ impl Timestamp {
 
 /// `YYYY-MM-DDTHH:MM:SS` without the formatting machinery or an allocation (this runs once
 /// or twice per push).
+#[inline(always)]
 fn iso_local(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> Text {
     fn digit(v: u16) -> u8 {
         b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or_default())
     }
-    let mut out = [0u8; 20];
+    let mut out = [0u8; INLINE];
     let mut n = 0usize;
     let mut put = |b: u8| {
         if let Some(slot) = out.get_mut(n) {
@@ -279,7 +284,11 @@ fn iso_local(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> Text {
         put(digit(u16::from(v / 10)));
         put(digit(u16::from(v)));
     }
-    Text::from_ascii(out.get(..n).unwrap_or_default())
+    // At most 20 ASCII bytes: kept inline as built.
+    Text(TextRepr::Inline {
+        len: u8::try_from(n.min(INLINE)).unwrap_or_default(),
+        buf: out,
+    })
 }
 
 /// A value as sent, before scaling.
@@ -484,6 +493,19 @@ impl Reading {
         };
     }
 
+    /// [`Reading::reset`] that leaves the value list as it is, for a decoder that overwrites
+    /// its entries in place and then truncates it.
+    pub(crate) fn reset_keeping_values(&mut self, offset: usize, layout: Layout) {
+        let values = core::mem::take(&mut self.values);
+        let mut submeters = core::mem::take(&mut self.submeters);
+        submeters.clear();
+        *self = Reading {
+            values,
+            submeters,
+            ..Reading::new(offset, layout)
+        };
+    }
+
     /// The first value of a quantity (channel-B tolerant), as in [`Reading::values`].
     pub fn value_of(&self, quantity: Quantity) -> Option<&ReadingValue> {
         self.values.iter().find(|v| v.quantity == Some(quantity))
@@ -510,27 +532,139 @@ impl Reading {
         self.submeters.iter_mut().find(|s| s.channel == channel)
     }
 
+    /// The index of the typed field a quantity fills ([`Reading::typed_mut`]), or
+    /// [`NO_FIELD`].
+    pub(crate) const fn typed_index(q: Quantity) -> u8 {
+        use Quantity as Q;
+        match q {
+            Q::ActiveEnergyImport => 0,
+            Q::ActiveEnergyExport => 1,
+            Q::ReactiveEnergyImport => 2,
+            Q::ReactiveEnergyExport => 3,
+            Q::ActiveEnergyImportT1 => 4,
+            Q::ActiveEnergyImportT2 => 5,
+            Q::ActiveEnergyImportT3 => 6,
+            Q::ActiveEnergyImportT4 => 7,
+            Q::ActiveEnergyExportT1 => 8,
+            Q::ActiveEnergyExportT2 => 9,
+            Q::ActiveEnergyExportT3 => 10,
+            Q::ActiveEnergyExportT4 => 11,
+            Q::ReactiveEnergyImportT1 => 12,
+            Q::ReactiveEnergyImportT2 => 13,
+            Q::ReactiveEnergyImportT3 => 14,
+            Q::ReactiveEnergyImportT4 => 15,
+            Q::ReactiveEnergyExportT1 => 16,
+            Q::ReactiveEnergyExportT2 => 17,
+            Q::ReactiveEnergyExportT3 => 18,
+            Q::ReactiveEnergyExportT4 => 19,
+            Q::ReactiveEnergyQ1 => 20,
+            Q::ReactiveEnergyQ2 => 21,
+            Q::ReactiveEnergyQ3 => 22,
+            Q::ReactiveEnergyQ4 => 23,
+            Q::ActivePowerImport => 24,
+            Q::ActivePowerExport => 25,
+            Q::ReactivePowerImport => 26,
+            Q::ReactivePowerExport => 27,
+            Q::VoltageL1 => 28,
+            Q::VoltageL2 => 29,
+            Q::VoltageL3 => 30,
+            Q::CurrentL1 => 31,
+            Q::CurrentL2 => 32,
+            Q::CurrentL3 => 33,
+            Q::PowerFactor => 34,
+            Q::Frequency => 35,
+            _ => NO_FIELD,
+        }
+    }
+
+    /// The typed field of index `i` ([`Reading::typed_index`]).
+    #[inline(always)]
+    pub(crate) fn typed_mut(&mut self, i: u8) -> Option<&mut Option<f64>> {
+        match i {
+            0 => Some(&mut self.active_energy_import),
+            1 => Some(&mut self.active_energy_export),
+            2 => Some(&mut self.reactive_energy_import),
+            3 => Some(&mut self.reactive_energy_export),
+            4 => self.active_energy_import_tariff.get_mut(0),
+            5 => self.active_energy_import_tariff.get_mut(1),
+            6 => self.active_energy_import_tariff.get_mut(2),
+            7 => self.active_energy_import_tariff.get_mut(3),
+            8 => self.active_energy_export_tariff.get_mut(0),
+            9 => self.active_energy_export_tariff.get_mut(1),
+            10 => self.active_energy_export_tariff.get_mut(2),
+            11 => self.active_energy_export_tariff.get_mut(3),
+            12 => self.reactive_energy_import_tariff.get_mut(0),
+            13 => self.reactive_energy_import_tariff.get_mut(1),
+            14 => self.reactive_energy_import_tariff.get_mut(2),
+            15 => self.reactive_energy_import_tariff.get_mut(3),
+            16 => self.reactive_energy_export_tariff.get_mut(0),
+            17 => self.reactive_energy_export_tariff.get_mut(1),
+            18 => self.reactive_energy_export_tariff.get_mut(2),
+            19 => self.reactive_energy_export_tariff.get_mut(3),
+            20 => self.reactive_energy_quadrant.get_mut(0),
+            21 => self.reactive_energy_quadrant.get_mut(1),
+            22 => self.reactive_energy_quadrant.get_mut(2),
+            23 => self.reactive_energy_quadrant.get_mut(3),
+            24 => Some(&mut self.active_power_import),
+            25 => Some(&mut self.active_power_export),
+            26 => Some(&mut self.reactive_power_import),
+            27 => Some(&mut self.reactive_power_export),
+            28 => self.voltage.get_mut(0),
+            29 => self.voltage.get_mut(1),
+            30 => self.voltage.get_mut(2),
+            31 => self.current.get_mut(0),
+            32 => self.current.get_mut(1),
+            33 => self.current.get_mut(2),
+            34 => Some(&mut self.power_factor),
+            35 => Some(&mut self.frequency),
+            _ => None,
+        }
+    }
+
     /// Fills the typed field the last value of [`Reading::values`] belongs to.
     pub(crate) fn fill_typed_last(&mut self) {
-        use Quantity as Q;
         let Some(v) = self.values.last() else {
             return;
         };
-        let code = v.obis;
-        if code.a() == 0 && code.c() == 24 && code.d() == 2 && code.e() == 1 && v.class == 4 {
-            let raw = match &v.raw {
-                Raw::Int(i) => Some(*i),
-                Raw::UInt(u) => i64::try_from(*u).ok(),
-                _ => None,
-            };
+        let (code, class, quantity) = (v.obis, v.class, v.quantity);
+        let kilo = matches!(v.unit.as_deref(), Some("kWh" | "kvarh"));
+        let (number, text) = match &v.value {
+            Value::Number(x) => (Some(*x), None),
+            Value::Text(t) => (None, Some(t.clone())),
+        };
+        let raw = match &v.raw {
+            Raw::Int(i) => Some(*i),
+            Raw::UInt(u) => i64::try_from(*u).ok(),
+            _ => None,
+        };
+        self.fill_typed(code, class, quantity, number, text.as_ref(), raw, kilo);
+    }
+
+    /// Fills the typed field a value belongs to, from its parts: the value is `number` or
+    /// `text`, `raw` is the value as sent when it is an integer that fits an `i64`, `kilo`
+    /// says that `number` is in kWh / kvarh.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(crate) fn fill_typed(
+        &mut self,
+        code: ObisCode,
+        class: u16,
+        quantity: Option<Quantity>,
+        number: Option<f64>,
+        text: Option<&Text>,
+        raw: Option<i64>,
+        kilo: bool,
+    ) {
+        use Quantity as Q;
+        if code.a() == 0 && code.c() == 24 && code.d() == 2 && code.e() == 1 && class == 4 {
             if let Some(s) = self.submeter(code.b()) {
                 s.value = raw;
             }
             return;
         }
         if code.a() == 0 && code.c() == 96 && code.d() == 1 && code.e() == 0 && code.b() > 0 {
-            let id = match &v.value {
-                Value::Text(t) if !t.is_empty() && *t != "00" => Some(t.clone()),
+            let id = match text {
+                Some(t) if !t.is_empty() && *t != "00" => Some(t.clone()),
                 _ => None,
             };
             if let Some(s) = self.submeter(code.b()) {
@@ -538,63 +672,23 @@ impl Reading {
             }
             return;
         }
-        let Some(q) = v.quantity else { return };
-        if q == Q::MeterSerial {
-            if let Value::Text(t) = &v.value {
-                let serial = t.clone();
-                self.serial = Some(serial);
+        let Some(q) = quantity else { return };
+        let Some(mut x) = number else {
+            if q == Q::MeterSerial
+                && let Some(t) = text
+            {
+                self.serial = Some(t.clone());
             }
             return;
-        }
-        if q == Q::Clock {
-            return;
-        }
-        let Some(mut x) = v.value.as_f64() else {
-            return;
         };
+        if q == Q::MeterSerial || q == Q::Clock {
+            return;
+        }
         // Typed fields are in base units: undo the kWh / kvarh of the value list.
-        if matches!(v.unit.as_deref(), Some("kWh" | "kvarh")) {
+        if kilo {
             x *= 1000.0;
         }
-        let slot: Option<&mut Option<f64>> = match q {
-            Q::ActiveEnergyImport => Some(&mut self.active_energy_import),
-            Q::ActiveEnergyExport => Some(&mut self.active_energy_export),
-            Q::ReactiveEnergyImport => Some(&mut self.reactive_energy_import),
-            Q::ReactiveEnergyExport => Some(&mut self.reactive_energy_export),
-            Q::ActiveEnergyImportT1 => self.active_energy_import_tariff.get_mut(0),
-            Q::ActiveEnergyImportT2 => self.active_energy_import_tariff.get_mut(1),
-            Q::ActiveEnergyImportT3 => self.active_energy_import_tariff.get_mut(2),
-            Q::ActiveEnergyImportT4 => self.active_energy_import_tariff.get_mut(3),
-            Q::ActiveEnergyExportT1 => self.active_energy_export_tariff.get_mut(0),
-            Q::ActiveEnergyExportT2 => self.active_energy_export_tariff.get_mut(1),
-            Q::ActiveEnergyExportT3 => self.active_energy_export_tariff.get_mut(2),
-            Q::ActiveEnergyExportT4 => self.active_energy_export_tariff.get_mut(3),
-            Q::ReactiveEnergyImportT1 => self.reactive_energy_import_tariff.get_mut(0),
-            Q::ReactiveEnergyImportT2 => self.reactive_energy_import_tariff.get_mut(1),
-            Q::ReactiveEnergyImportT3 => self.reactive_energy_import_tariff.get_mut(2),
-            Q::ReactiveEnergyImportT4 => self.reactive_energy_import_tariff.get_mut(3),
-            Q::ReactiveEnergyExportT1 => self.reactive_energy_export_tariff.get_mut(0),
-            Q::ReactiveEnergyExportT2 => self.reactive_energy_export_tariff.get_mut(1),
-            Q::ReactiveEnergyExportT3 => self.reactive_energy_export_tariff.get_mut(2),
-            Q::ReactiveEnergyExportT4 => self.reactive_energy_export_tariff.get_mut(3),
-            Q::ReactiveEnergyQ1 => self.reactive_energy_quadrant.get_mut(0),
-            Q::ReactiveEnergyQ2 => self.reactive_energy_quadrant.get_mut(1),
-            Q::ReactiveEnergyQ3 => self.reactive_energy_quadrant.get_mut(2),
-            Q::ReactiveEnergyQ4 => self.reactive_energy_quadrant.get_mut(3),
-            Q::ActivePowerImport => Some(&mut self.active_power_import),
-            Q::ActivePowerExport => Some(&mut self.active_power_export),
-            Q::ReactivePowerImport => Some(&mut self.reactive_power_import),
-            Q::ReactivePowerExport => Some(&mut self.reactive_power_export),
-            Q::VoltageL1 => self.voltage.get_mut(0),
-            Q::VoltageL2 => self.voltage.get_mut(1),
-            Q::VoltageL3 => self.voltage.get_mut(2),
-            Q::CurrentL1 => self.current.get_mut(0),
-            Q::CurrentL2 => self.current.get_mut(1),
-            Q::CurrentL3 => self.current.get_mut(2),
-            Q::PowerFactor => Some(&mut self.power_factor),
-            Q::Frequency => Some(&mut self.frequency),
-            _ => None,
-        };
+        let slot = self.typed_mut(Self::typed_index(q));
         if let Some(slot) = slot {
             *slot = Some(x);
         }
@@ -653,6 +747,16 @@ impl Reading {
 /// Text for an octet string: the string when it is printable ASCII, upper-case hex otherwise.
 pub(crate) fn octets_text(bytes: &[u8]) -> Text {
     if !bytes.is_empty() && bytes.iter().all(|b| (0x20..0x7F).contains(b)) {
+        // Printable ASCII: short ones are copied inline without another check.
+        if let Ok(len) = u8::try_from(bytes.len())
+            && bytes.len() <= INLINE
+        {
+            let mut buf = [0u8; INLINE];
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+            return Text(TextRepr::Inline { len, buf });
+        }
         return Text::from_ascii(bytes);
     }
     if bytes.len().saturating_mul(2) <= INLINE {
@@ -663,17 +767,18 @@ pub(crate) fn octets_text(bytes: &[u8]) -> Text {
             let lo = DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
             pair.copy_from_slice(&[hi, lo]);
         }
-        return Text::from_ascii(out.get(..bytes.len().saturating_mul(2)).unwrap_or_default());
+        let len = u8::try_from(bytes.len().saturating_mul(2)).unwrap_or_default();
+        return Text(TextRepr::Inline { len, buf: out });
     }
     Text::from(hex(bytes))
 }
 
 /// The unit symbol used in value lists: kWh / kvarh for energies.
-pub(crate) fn display_unit(unit: Unit) -> (Option<Cow<'static, str>>, i32) {
+pub(crate) fn display_unit(unit: Unit) -> (Option<&'static str>, i32) {
     match unit {
-        Unit::WATT_HOUR => (Some(Cow::Borrowed("kWh")), -3),
-        Unit::VAR_HOUR => (Some(Cow::Borrowed("kvarh")), -3),
-        Unit::VOLT_AMPERE_HOUR => (Some(Cow::Borrowed("kVAh")), -3),
-        u => (u.symbol().map(Cow::Borrowed), 0),
+        Unit::WATT_HOUR => (Some("kWh"), -3),
+        Unit::VAR_HOUR => (Some("kvarh"), -3),
+        Unit::VOLT_AMPERE_HOUR => (Some("kVAh"), -3),
+        u => (u.symbol(), 0),
     }
 }

@@ -11,7 +11,7 @@ use obis::{ObisCode, Quantity, RegistryEntry, Unit};
 
 use super::{PushError, Template, TemplateEntry};
 use crate::reading::{
-    Layout, Raw, Reading, ReadingValue, Timestamp, Value, display_unit, octets_text,
+    Layout, NO_FIELD, Raw, Reading, ReadingValue, Text, Timestamp, Value, display_unit, octets_text,
 };
 
 /// The meter clock.
@@ -31,7 +31,14 @@ pub(crate) struct Meta {
     pub(crate) entry: Option<&'static RegistryEntry>,
     quantity: Option<Quantity>,
     scaler: i8,
-    unit: Option<Cow<'static, str>>,
+    unit: Option<&'static str>,
+    /// `unit` is kWh / kvarh (the typed fields take Wh / varh).
+    kilo: bool,
+    /// The typed field a number fills ([`Reading::typed_index`]).
+    field: u8,
+    /// The code is none of the sub-meter codes (`0-b:24.2.1`, `0-b:96.1.0`), so that a number
+    /// only fills `field`; `false` when not known (the general [`Reading::fill_typed`]).
+    plain: bool,
     exp: i32,
 }
 
@@ -52,6 +59,11 @@ impl Meta {
             quantity: entry.and_then(|e| e.quantity),
             scaler,
             unit,
+            kilo: matches!(unit, Some("kWh" | "kvarh")),
+            field: entry
+                .and_then(|e| e.quantity)
+                .map_or(NO_FIELD, Reading::typed_index),
+            plain: false,
             exp: i32::from(scaler).saturating_add(factor_exp),
         }
     }
@@ -79,17 +91,37 @@ impl Default for RegistryCache {
 
 impl RegistryCache {
     /// [`obis::registry::lookup_tolerant`] and [`Meta::new`], remembered.
+    #[inline]
     pub(crate) fn lookup(&mut self, code: ObisCode) -> &Meta {
         let [a, b, c, d, e, f] = code.to_bytes();
         let key = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
-        let hit = match self.entries.get(self.next) {
-            Some((k, _)) if *k == key => Some(self.next),
-            _ => self.entries.iter().position(|(k, _)| *k == key),
+        // The usual case: the code after the last one looked up (or the first one, after the
+        // last).
+        let next = if self.next < self.entries.len() {
+            self.next
+        } else {
+            0
         };
+        if matches!(self.entries.get(next), Some((k, _)) if *k == key) {
+            self.next = next.saturating_add(1);
+            return match self.entries.get(next) {
+                Some((_, meta)) => meta,
+                None => &self.overflow,
+            };
+        }
+        self.lookup_slow(code, key)
+    }
+
+    #[inline(never)]
+    fn lookup_slow(&mut self, code: ObisCode, key: u64) -> &Meta {
+        let hit = self.entries.iter().position(|(k, _)| *k == key);
         let i = match hit {
             Some(i) => i,
             None => {
-                let meta = Meta::new(obis::registry::lookup_tolerant(code), None);
+                let mut meta = Meta::new(obis::registry::lookup_tolerant(code), None);
+                let (a, c, d, e) = (code.a(), code.c(), code.d(), code.e());
+                meta.plain =
+                    !(a == 0 && ((c == 24 && d == 2 && e == 1) || (c == 96 && d == 1 && e == 0)));
                 if self.entries.len() >= CACHE_CAPACITY {
                     self.overflow = meta;
                     return &self.overflow;
@@ -481,9 +513,29 @@ fn scale(raw: f64, exp: i32) -> f64 {
 }
 
 /// Adds one pushed value to the reading, scaled with `meta`.
-#[inline]
+#[inline(never)]
 pub(super) fn add_value(
     reading: &mut Reading,
+    meta: &Meta,
+    obis: ObisCode,
+    class: u16,
+    attribute: i8,
+    v: &DataRef<'_>,
+    clock: &mut Option<DateTime>,
+) {
+    let mut at = reading.values.len();
+    add_value_at(reading, &mut at, meta, obis, class, attribute, v, clock);
+}
+
+/// [`add_value`] as value number `*at` of the reading (counted up when a value is added):
+/// the entry of [`Reading::values`] at that index, left from a recycled reading, is
+/// overwritten in place, else the value is appended. The caller truncates the list to `*at`
+/// when done.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn add_value_at(
+    reading: &mut Reading,
+    at: &mut usize,
     meta: &Meta,
     obis: ObisCode,
     class: u16,
@@ -499,21 +551,24 @@ pub(super) fn add_value(
         }
         let text =
             Timestamp::from_date_time(&dt).map_or_else(|| octets_text(&dt.to_bytes()), |t| t.local);
-        reading.values.push(ReadingValue {
+        reading.fill_typed(obis, class, quantity, None, Some(&text), None, false);
+        let value = Value::Text(text.clone());
+        push_in_place(
+            reading,
+            at,
             obis,
             class,
             attribute,
             quantity,
-            value: Value::Text(text.clone()),
-            unit: None,
-            raw: Raw::Text(text),
-            scaler: 0,
-        });
-        reading.fill_typed_last();
+            value,
+            None,
+            Raw::Text(text),
+            0,
+        );
         return;
     }
     let exp = meta.exp;
-    let (raw, value) = match *v {
+    let (raw, x) = match *v {
         DataRef::DoubleLong(x) => int(i64::from(x), exp),
         DataRef::Long(x) => int(i64::from(x), exp),
         DataRef::Integer(x) => int(i64::from(x), exp),
@@ -523,49 +578,126 @@ pub(super) fn add_value(
         DataRef::Unsigned(x) | DataRef::Enum(x) | DataRef::Bcd(x) => uint(u64::from(x), exp),
         DataRef::Long64Unsigned(x) => uint(x, exp),
         DataRef::Boolean(b) => uint(u64::from(b), 0),
-        DataRef::Float32(x) => (
-            Raw::Float(f64::from(x)),
-            Value::Number(scale(f64::from(x), exp)),
-        ),
-        DataRef::Float64(x) => (Raw::Float(x), Value::Number(scale(x, exp))),
+        DataRef::Float32(x) => (Raw::Float(f64::from(x)), scale(f64::from(x), exp)),
+        DataRef::Float64(x) => (Raw::Float(x), scale(x, exp)),
         DataRef::OctetString(b) | DataRef::VisibleString(b) | DataRef::Utf8String(b) => {
-            let t = octets_text(b);
-            (Raw::Text(t.clone()), Value::Text(t))
+            add_text(reading, at, meta, obis, class, attribute, octets_text(b));
+            return;
         }
         DataRef::DateTime(dt) => {
             let t = Timestamp::from_date_time(&dt)
                 .map_or_else(|| octets_text(&dt.to_bytes()), |t| t.local);
-            (Raw::Text(t.clone()), Value::Text(t))
+            add_text(reading, at, meta, obis, class, attribute, t);
+            return;
         }
         // Arrays, structures, null and the rest carry no reading.
         _ => return,
     };
-    let unit = if matches!(value, Value::Number(_)) {
-        meta.unit.clone()
+    if meta.plain {
+        // The usual case, decided once per code.
+        if let Some(field) = reading.typed_mut(meta.field) {
+            *field = Some(if meta.kilo { x * 1000.0 } else { x });
+        }
     } else {
-        None
-    };
-    reading.values.push(ReadingValue {
+        let sent = match raw {
+            Raw::Int(i) => Some(i),
+            Raw::UInt(u) => i64::try_from(u).ok(),
+            _ => None,
+        };
+        reading.fill_typed(obis, class, quantity, Some(x), None, sent, meta.kilo);
+    }
+    push_in_place(
+        reading,
+        at,
         obis,
         class,
         attribute,
         quantity,
-        value,
-        unit,
+        Value::Number(x),
+        meta.unit,
         raw,
-        scaler: meta.scaler,
-    });
-    reading.fill_typed_last();
+        meta.scaler,
+    );
+}
+
+/// [`add_value_at`] for a text value (no unit).
+#[inline(never)]
+fn add_text(
+    reading: &mut Reading,
+    at: &mut usize,
+    meta: &Meta,
+    obis: ObisCode,
+    class: u16,
+    attribute: i8,
+    t: Text,
+) {
+    let quantity = meta.quantity;
+    reading.fill_typed(obis, class, quantity, None, Some(&t), None, false);
+    push_in_place(
+        reading,
+        at,
+        obis,
+        class,
+        attribute,
+        quantity,
+        Value::Text(t.clone()),
+        None,
+        Raw::Text(t),
+        meta.scaler,
+    );
+}
+
+/// Writes value number `*at` of [`Reading::values`]: field by field into the entry left
+/// there by a recycled reading (a value assembled on the stack and then copied into the list
+/// costs a store-forwarding stall per value), else appended.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn push_in_place(
+    reading: &mut Reading,
+    at: &mut usize,
+    obis: ObisCode,
+    class: u16,
+    attribute: i8,
+    quantity: Option<Quantity>,
+    value: Value,
+    unit: Option<&'static str>,
+    raw: Raw,
+    scaler: i8,
+) {
+    let unit = unit.map(Cow::Borrowed);
+    if let Some(slot) = reading.values.get_mut(*at) {
+        slot.obis = obis;
+        slot.class = class;
+        slot.attribute = attribute;
+        slot.quantity = quantity;
+        slot.value = value;
+        slot.unit = unit;
+        slot.raw = raw;
+        slot.scaler = scaler;
+    } else {
+        reading.values.truncate(*at);
+        reading.values.push(ReadingValue {
+            obis,
+            class,
+            attribute,
+            quantity,
+            value,
+            unit,
+            raw,
+            scaler,
+        });
+    }
+    *at = at.saturating_add(1);
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn int(x: i64, exp: i32) -> (Raw, Value) {
-    (Raw::Int(x), Value::Number(scale(x as f64, exp)))
+fn int(x: i64, exp: i32) -> (Raw, f64) {
+    (Raw::Int(x), scale(x as f64, exp))
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn uint(x: u64, exp: i32) -> (Raw, Value) {
-    (Raw::UInt(x), Value::Number(scale(x as f64, exp)))
+fn uint(x: u64, exp: i32) -> (Raw, f64) {
+    (Raw::UInt(x), scale(x as f64, exp))
 }
 
 /// The deepest nesting [`unswap_logical_names`] walks.

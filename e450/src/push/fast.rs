@@ -153,11 +153,15 @@ pub(crate) fn notification(
     }
     let n = c.length()?;
     let mut clock = None;
-    if c.peek()? == 0x01 {
-        self_describing(&mut c, n, offset, &mut clock, cache, out)?;
+    // Values are written over those of a recycled reading, then the list is cut to the count.
+    let mut at = 0;
+    let walked = if c.peek()? == 0x01 {
+        self_describing(&mut c, n, offset, &mut clock, cache, out, &mut at)
     } else {
-        pairs(&mut c, n, offset, &mut clock, cache, out)?;
-    }
+        pairs(&mut c, n, offset, &mut clock, cache, out, &mut at)
+    };
+    out.values.truncate(at);
+    walked?;
     if c.pos != apdu.len() {
         return None;
     }
@@ -176,6 +180,7 @@ fn self_describing(
     clock: &mut Option<DateTime>,
     cache: &mut RegistryCache,
     reading: &mut Reading,
+    at: &mut usize,
 ) -> Option<()> {
     if c.u8()? != 0x01 {
         return None;
@@ -205,16 +210,19 @@ fn self_describing(
         c.u16()?;
         *slot = (class, obis, attribute);
     }
-    reading.reset(offset, Layout::SelfDescribing);
-    reading.values.reserve(m);
+    reading.reset_keeping_values(offset, Layout::SelfDescribing);
+    reading
+        .values
+        .reserve(m.saturating_sub(reading.values.len()));
     // The first entry describes the list itself, just read.
     for &(class, obis, attribute) in list.iter().take(m).skip(1) {
         let v = c.scalar()?;
         if class == 40 {
             continue;
         }
-        body::add_value(
+        body::add_value_at(
             reading,
+            at,
             cache.lookup(obis),
             obis,
             class,
@@ -234,13 +242,16 @@ fn pairs(
     clock: &mut Option<DateTime>,
     cache: &mut RegistryCache,
     reading: &mut Reading,
+    at: &mut usize,
 ) -> Option<()> {
-    reading.reset(offset, Layout::Pairs);
-    reading.values.reserve(n.div_ceil(2));
+    reading.reset_keeping_values(offset, Layout::Pairs);
+    reading
+        .values
+        .reserve(n.div_ceil(2).saturating_sub(reading.values.len()));
     let mut left = n;
     if left > 0 && matches!(c.peek2()?, [0x19, _] | [0x09, 0x0C]) {
         let first = c.scalar()?;
-        body::add_value(reading, cache.lookup(CLOCK), CLOCK, 8, 2, &first, clock);
+        body::add_value_at(reading, at, cache.lookup(CLOCK), CLOCK, 8, 2, &first, clock);
         left = left.checked_sub(1)?;
     }
     if left == 0 || !left.is_multiple_of(2) {
@@ -251,7 +262,7 @@ fn pairs(
         let v = c.scalar()?;
         let meta = cache.lookup(obis);
         let class = body::registry_class(meta.entry, &v);
-        body::add_value(reading, meta, obis, class, 2, &v, clock);
+        body::add_value_at(reading, at, meta, obis, class, 2, &v, clock);
         left = left.checked_sub(2)?;
     }
     Some(())
@@ -381,6 +392,36 @@ mod tests {
         }
     }
 
+    /// A reading given back with `recycle` is overwritten in place: what it held before never
+    /// shows through, whatever was decoded into it.
+    #[test]
+    fn recycled_readings_decode_as_fresh_ones() {
+        let long_text = hex(
+            "0F00000001 00 0204 0906 0000600100FF 0920 3030313132323333343435353636373738383939414142424343444445454646 \
+             0906 0100010800FF 0600000001",
+        );
+        let sequence = [
+            pairs_apdu(13),
+            self_describing_apdu(),
+            pairs_apdu(2),
+            long_text,
+            pairs_apdu(13),
+            pairs_apdu(1),
+            self_describing_apdu(),
+            hex("0F00000001 00 0202 0906 0100010800FF 0201 0600000001"),
+            pairs_apdu(3),
+        ];
+        let mut recycling = PushListener::new(PushConfig::default());
+        for apdu in &sequence {
+            let fresh = PushListener::new(PushConfig::default()).decode_apdu(apdu, 0);
+            let item = recycling.decode_apdu(apdu, 0);
+            assert_eq!(item, fresh);
+            if let Ok(Message::Reading(r)) = item {
+                recycling.recycle(r);
+            }
+        }
+    }
+
     /// Every corpus stream decodes identically with and without the fast path, with any of
     /// the templates.
     #[test]
@@ -469,6 +510,13 @@ mod tests {
                 _ => {}
             }
             same(|| listen(&a, &PushConfig::default()));
+            // And into a recycled reading that held a longer push.
+            let mut recycling = PushListener::new(PushConfig::default());
+            if let Ok(Message::Reading(r)) = recycling.decode_apdu(&pairs_apdu(13), 0) {
+                recycling.recycle(r);
+            }
+            let fresh = PushListener::new(PushConfig::default()).decode_apdu(&a, 0);
+            prop_assert_eq!(recycling.decode_apdu(&a, 0), fresh);
         }
     }
 }
