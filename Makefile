@@ -11,12 +11,12 @@ FUZZ_SECONDS ?= 60
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
-        venv python-dev python-test fuzz bench bench-scale bench-python clean
+        venv python-dev python-test wheel wheel-test fuzz bench bench-scale bench-python clean
 
 all: test
 
 ## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
-test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test
+test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test wheel-test
 	@echo "make test: all checks passed"
 
 ## demo: the main job on the built-in simulated E450 (no hardware): read it over TCP, listen
@@ -89,6 +89,22 @@ bench-python: venv
 	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --release --quiet
 	$(VENV_PY) benches/python/compare_profile.py
 	$(VENV_PY) benches/python/compare_push.py
+
+## wheel: the release wheel users install (abi3, CPython >= 3.9), in target/wheels.
+WHEEL_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/wheels
+wheel: venv
+	rm -f $(WHEEL_DIR)/compteur-*.whl
+	cd python && $(abspath $(VENV))/bin/maturin build --release --quiet -o $(WHEEL_DIR)
+
+## wheel-test: the wheel installed into a fresh virtual environment imports and decodes.
+wheel-test: wheel
+	rm -rf $(WHEEL_DIR)/venv
+	$(PYTHON) -m venv $(WHEEL_DIR)/venv
+	$(WHEEL_DIR)/venv/bin/python -m pip install --quiet --no-index $(WHEEL_DIR)/compteur-*.whl
+	cd / && $(WHEEL_DIR)/venv/bin/python -c "import compteur, compteur.hdlc, compteur.dlms, compteur.mbus; \
+	  assert str(compteur.ObisCode('1.8.0')) == '1-0:1.8.0*255'; \
+	  assert compteur.dlms.decode_data(bytes.fromhex('0600075E3B')) == 482875; \
+	  print('wheel', compteur.__version__, 'installs and decodes')"
 
 ## python-test: pytest over python/tests and the package's doctests (no test collected is a
 ## failure), the stubs checked against the compiled module, and mypy --strict over both.
