@@ -89,6 +89,7 @@ bench-python: venv
 	cd python && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --release --quiet
 	$(VENV_PY) benches/python/compare_profile.py
 	$(VENV_PY) benches/python/compare_push.py
+	$(VENV_PY) benches/python/compare_mbus.py
 
 ## wheel: the release wheel users install (abi3, CPython >= 3.9), in target/wheels.
 WHEEL_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/wheels

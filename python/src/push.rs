@@ -334,12 +334,32 @@ impl MbusFrame {
     fn ci(&self) -> u8 {
         self.inner.ci
     }
-    /// The records, as the dicts `compteur decode --json` prints.
+    /// The identification number (8 digits), or None.
     #[getter]
-    fn records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let json = self.inner.to_json_value();
-        json.get("records")
-            .map_or_else(|| Ok(PyList::empty(py).into_any()), |r| json_to_py(py, r))
+    fn id(&self) -> Option<String> {
+        self.inner.id.as_ref().map(|t| t.as_str().to_owned())
+    }
+    /// The manufacturer's three letters, or None.
+    #[getter]
+    fn manufacturer(&self) -> Option<String> {
+        self.inner
+            .manufacturer
+            .as_ref()
+            .map(|t| t.as_str().to_owned())
+    }
+    /// The medium (`"water"`, `"gas"`, `"heat"`, ...), or None.
+    #[getter]
+    fn medium(&self) -> Option<&'static str> {
+        self.inner.medium
+    }
+    /// The data records.
+    #[getter]
+    fn records(&self, py: Python<'_>) -> PyResult<Vec<Py<MbusRecord>>> {
+        self.inner
+            .records
+            .iter()
+            .map(|r| Py::new(py, MbusRecord::new(py, r)?))
+            .collect()
     }
     /// The whole frame as the object `compteur decode --json` prints.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -351,6 +371,84 @@ impl MbusFrame {
             self.inner.a,
             self.inner.ci,
             self.inner.records.len()
+        )
+    }
+}
+
+/// One data record of an M-Bus response: `value` scaled to `unit` (numbers) or text,
+/// `quantity`, `storage`, `tariff`, `subunit`, `function`, and `raw` as sent.
+#[pyclass(frozen, module = "compteur.mbus", name = "MbusRecord")]
+pub(crate) struct MbusRecord {
+    /// The value scaled to `unit`, or text (strings, dates, binary data as hex).
+    #[pyo3(get)]
+    value: Py<PyAny>,
+    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), or None.
+    #[pyo3(get)]
+    unit: Option<&'static str>,
+    /// What is measured (`volume`, `energy`, `fabrication_number`, ...), or None.
+    #[pyo3(get)]
+    quantity: Option<String>,
+    /// The storage number.
+    #[pyo3(get)]
+    storage: u64,
+    /// The tariff.
+    #[pyo3(get)]
+    tariff: u32,
+    /// The subunit.
+    #[pyo3(get)]
+    subunit: u32,
+    /// `instantaneous`, `maximum`, `minimum` or `error_state`.
+    #[pyo3(get)]
+    function: &'static str,
+    /// The value as sent (the integer before scaling), or the text.
+    #[pyo3(get)]
+    raw: Py<PyAny>,
+}
+
+impl MbusRecord {
+    fn new(py: Python<'_>, r: &e450::push::MbusRecord) -> PyResult<Self> {
+        use e450::reading::{Raw, Value};
+        let value = match &r.value {
+            Value::Number(n) => n.into_pyobject(py)?.into_any().unbind(),
+            Value::Text(t) => pyo3::types::PyString::new(py, t.as_str())
+                .into_any()
+                .unbind(),
+        };
+        let raw = match &r.raw {
+            Raw::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+            Raw::UInt(u) => u.into_pyobject(py)?.into_any().unbind(),
+            Raw::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
+            Raw::Text(t) => pyo3::types::PyString::new(py, t.as_str())
+                .into_any()
+                .unbind(),
+        };
+        Ok(MbusRecord {
+            value,
+            unit: r.unit,
+            quantity: r.quantity.as_ref().map(|q| q.as_str().to_owned()),
+            storage: r.storage,
+            tariff: r.tariff,
+            subunit: r.subunit,
+            function: r.function,
+            raw,
+        })
+    }
+}
+
+#[pymethods]
+impl MbusRecord {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "MbusRecord(value={}, unit={:?}, quantity={:?}, storage={}, tariff={}, function={:?})",
+            self.value
+                .bind(py)
+                .repr()
+                .map_or_else(|_| "?".into(), |r| r.to_string()),
+            self.unit,
+            self.quantity,
+            self.storage,
+            self.tariff,
+            self.function
         )
     }
 }
@@ -516,26 +614,34 @@ pub(crate) fn decode_push(
     Ok(sorted.readings)
 }
 
-/// Decodes one wired M-Bus frame (RSP_UD, long frame); raises `DecodeError` otherwise.
+/// Decodes one whole wired M-Bus long frame (RSP_UD); raises `DecodeError` otherwise.
 #[pyfunction]
 pub(crate) fn decode_mbus_frame(py: Python<'_>, data: &[u8]) -> PyResult<MbusFrame> {
-    let mut listener = RustListener::new(PushConfig::default());
-    listener.feed(data);
-    let mut items: Vec<_> = listener.messages().collect();
-    items.extend(listener.finish().into_iter().map(Err));
-    for item in items {
-        match item {
-            Ok(Message::Mbus(inner)) => return Ok(MbusFrame { inner }),
-            Ok(_) => {}
-            Err(e) => return Err(decode_error(py, "mbus", e.to_string(), Some(e.offset()))),
-        }
+    MbusMessage::parse(data)
+        .map(|m| MbusFrame { inner: Box::new(m) })
+        .map_err(|e| {
+            let offset = mbus_error_offset(&e);
+            decode_error(py, "mbus", e.to_string(), offset)
+        })
+}
+
+/// The offset an M-Bus error names, if any.
+fn mbus_error_offset(e: &e450::mbus::Error) -> Option<usize> {
+    use e450::mbus::Error as E;
+    match *e {
+        E::BadStart { offset, .. }
+        | E::BadSecondStart { offset, .. }
+        | E::LengthMismatch { offset, .. }
+        | E::LengthTooShort { offset, .. }
+        | E::Checksum { offset, .. }
+        | E::BadStop { offset, .. }
+        | E::TrailingBytes { offset, .. }
+        | E::Truncated { offset, .. }
+        | E::UnsupportedCi { offset, .. }
+        | E::InvalidBcd { offset, .. }
+        | E::TooManyDife { offset, .. } => Some(offset),
+        _ => None,
     }
-    Err(decode_error(
-        py,
-        "mbus",
-        "no wired M-Bus response (RSP_UD long frame) in the input".to_owned(),
-        None,
-    ))
 }
 
 /// Many readings as columns (a dict of equal-length lists) for `pandas.DataFrame(...)`:
@@ -588,6 +694,7 @@ pub(crate) fn readings_to_columns<'py>(
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Reading>()?;
     m.add_class::<MbusFrame>()?;
+    m.add_class::<MbusRecord>()?;
     m.add_class::<PushListener>()?;
     m.add_function(wrap_pyfunction!(decode_push, m)?)?;
     m.add_function(wrap_pyfunction!(decode_mbus_frame, m)?)?;

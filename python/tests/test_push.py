@@ -151,8 +151,16 @@ def test_mbus_frame() -> None:
     data = bytes.fromhex((REPO / "mbus" / "testdata" / "ACW_Itron-BM-plus-m.hex").read_text())
     frame = compteur.mbus.decode_frame(data)
     d = frame.to_dict()
-    assert d["kind"] == "mbus" and d["manufacturer"] == "ACW"
-    assert frame.records and all("unit" in r for r in frame.records)
+    assert d["kind"] == "mbus" and d["manufacturer"] == "ACW" == frame.manufacturer
+    assert frame.id == d["id"] and frame.medium == d["medium"]
+    records = frame.records
+    assert len(records) == len(d["records"])  # type: ignore[arg-type]
+    for record, expected in zip(records, d["records"]):  # type: ignore[call-overload]
+        assert record.value == expected["value"] and record.unit == expected["unit"]
+        assert record.raw == expected["raw"] and record.function == expected["function"]
+        assert (record.storage, record.tariff, record.subunit) == (
+            expected["storage"], expected["tariff"], expected["subunit"],
+        )
     with pytest.raises(compteur.DecodeError) as info:
         compteur.mbus.decode_frame(data[:-3])
     assert info.value.layer == "mbus"

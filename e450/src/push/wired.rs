@@ -47,6 +47,20 @@ pub struct MbusRecord {
 }
 
 impl MbusMessage {
+    /// Decodes one whole wired M-Bus long frame (a slave's RSP_UD) on its own, leniently as
+    /// the listener does; trailing bytes are an error.
+    ///
+    /// ```
+    /// // A short frame (REQ_UD2 from the master) is not a response with data.
+    /// assert!(e450::push::MbusMessage::parse(&[0x10, 0x5B, 0x01, 0x5C, 0x16]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// The bytes are not one valid long frame, or its user data does not decode.
+    pub fn parse(bytes: &[u8]) -> Result<MbusMessage, mbus::Error> {
+        response(&Frame::parse(bytes)?, 0)
+    }
+
     /// The JSON object `compteur decode --json` prints for a wired M-Bus frame
     /// (`docs/schema/push.schema.json`).
     pub fn to_json_value(&self) -> serde_json::Value {
