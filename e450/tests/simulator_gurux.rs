@@ -10,29 +10,14 @@
     missing_docs
 )]
 
+mod client_common;
+
 use std::process::Command;
 
 use e450::simulator::{Framing, SimClock, Simulator, SimulatorConfig, TimeZone};
 use serde_json::Value;
 
-/// The Python interpreter with gurux-dlms, or `None` (skip) unless `CI` is set.
-fn gurux_python(what: &str) -> Option<String> {
-    let py = std::env::var("COMPTEUR_PYTHON")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
-    let why = match Command::new(&py).args(["-c", "import gurux_dlms"]).output() {
-        Ok(o) if o.status.success() => return Some(py),
-        Ok(o) => format!(
-            "`{py} -c 'import gurux_dlms'` failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => format!("cannot run {py}: {e}"),
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{why}");
-    }
-    eprintln!("skipping the {what}: {why} (run `make venv` or set COMPTEUR_PYTHON)");
-    None
-}
+use client_common::gurux_python;
 
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

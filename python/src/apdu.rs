@@ -47,13 +47,19 @@ impl Apdu {
     }
 }
 
+/// The fields of a ciphered APDU: the system title (general ciphering only) and the
+/// security header.
 fn security<'py>(
     py: Python<'py>,
     fields: &Bound<'py, PyDict>,
+    system_title: Option<&[u8; 8]>,
     sc: SecurityControl,
     counter: u32,
     ciphertext: &[u8],
 ) -> PyResult<()> {
+    if let Some(title) = system_title {
+        fields.set_item("system_title", PyBytes::new(py, title))?;
+    }
     fields.set_item("security_control", sc.0)?;
     fields.set_item("authenticated", sc.authenticated())?;
     fields.set_item("encrypted", sc.encrypted())?;
@@ -154,6 +160,7 @@ pub(crate) fn decode_apdu(py: Python<'_>, data: &[u8]) -> PyResult<Apdu> {
             security(
                 py,
                 &fields,
+                None,
                 c.security_control,
                 c.invocation_counter,
                 c.ciphertext,
@@ -161,10 +168,10 @@ pub(crate) fn decode_apdu(py: Python<'_>, data: &[u8]) -> PyResult<Apdu> {
             "ciphered"
         }
         RustApdu::GeneralGloCiphering(g) => {
-            fields.set_item("system_title", PyBytes::new(py, &g.system_title))?;
             security(
                 py,
                 &fields,
+                Some(&g.system_title),
                 g.security_control,
                 g.invocation_counter,
                 g.ciphertext,
@@ -172,10 +179,10 @@ pub(crate) fn decode_apdu(py: Python<'_>, data: &[u8]) -> PyResult<Apdu> {
             "general-glo-ciphering"
         }
         RustApdu::GeneralDedCiphering(g) => {
-            fields.set_item("system_title", PyBytes::new(py, &g.system_title))?;
             security(
                 py,
                 &fields,
+                Some(&g.system_title),
                 g.security_control,
                 g.invocation_counter,
                 g.ciphertext,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use e450::push::{
     self, MbusMessage, Message, PushConfig, PushError, PushListener as RustListener, Template,
 };
-use e450::reading::Reading as RustReading;
+use e450::reading::{Reading as RustReading, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyTzInfo};
@@ -276,21 +276,16 @@ impl Reading {
     /// (energies in kWh/kvarh, as the CLI prints them), text for the rest.
     #[getter]
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let json = self.inner.to_json_value();
-        let empty = Vec::new();
-        let items = json
-            .get("values")
-            .and_then(|v| v.as_array())
-            .unwrap_or(&empty);
-        let rows = items
+        let rows = self
+            .inner
+            .values
             .iter()
-            .zip(self.inner.values.iter())
-            .map(|(item, value)| {
-                let v = item
-                    .get("value")
-                    .map_or_else(|| Ok(py.None().into_bound(py)), |v| json_to_py(py, v))?;
-                let unit = item.get("unit").and_then(|u| u.as_str()).map(str::to_owned);
-                Ok((ObisCode::new_code(value.obis), v, unit))
+            .map(|v| {
+                let value = match &v.value {
+                    Value::Number(n) => n.into_pyobject(py)?.into_any(),
+                    Value::Text(t) => pyo3::types::PyString::new(py, t.as_str()).into_any(),
+                };
+                Ok((ObisCode::new_code(v.obis), value, v.unit.as_deref()))
             })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, rows)
@@ -407,7 +402,7 @@ pub(crate) struct MbusRecord {
 
 impl MbusRecord {
     fn new(py: Python<'_>, r: &e450::push::MbusRecord) -> PyResult<Self> {
-        use e450::reading::{Raw, Value};
+        use e450::reading::Raw;
         let value = match &r.value {
             Value::Number(n) => n.into_pyobject(py)?.into_any().unbind(),
             Value::Text(t) => pyo3::types::PyString::new(py, t.as_str())
@@ -594,19 +589,7 @@ pub(crate) fn decode_push(
     strict: bool,
 ) -> PyResult<Vec<Reading>> {
     let config = config(key, auth_key, template, false)?;
-    let mut listener = RustListener::new(config.clone());
-    listener.feed(data);
-    let mut items: Vec<_> = listener.messages().collect();
-    items.extend(listener.finish().into_iter().map(Err));
-    if listener.stats().frames == 0 && items.is_empty() && !data.is_empty() {
-        // No frame anywhere: a bare APDU, or a notification body (structure or array).
-        items.push(match data.first() {
-            Some(0x01 | 0x02) => {
-                push::decode_body(data, &config).map(|r| Message::Reading(Box::new(r)))
-            }
-            _ => push::decode_apdu(data, &config),
-        });
-    }
+    let items = push::decode_capture(data, &config);
     let sorted = sort(items);
     if strict && let Some((offset, message)) = sorted.errors.into_iter().next() {
         return Err(decode_error(py, "push", message, Some(offset)));

@@ -82,6 +82,10 @@ def test_graz_capture_typed_fields() -> None:
     assert r.reactive_energy_export == pytest.approx(1_401_005.0)
     assert r.system_title is not None and len(r.system_title) == 8
     assert r.frame_counter is not None
+    as_printed = r.to_dict()["values"]
+    assert [(str(o), v, u) for o, v, u in r.values] == [
+        (d["obis"], d["value"], d["unit"]) for d in as_printed  # type: ignore[attr-defined]
+    ]
     obis, value, unit = r.values[1]
     assert obis == compteur.ObisCode("1-0:1.8.0") and value == pytest.approx(4408.736)
     assert unit == "kWh"

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::args::{Failure, KeyArgs, TemplateArgs, hex, parse_hex};
 
-use crate::push::{self, MbusMessage, Message, PushConfig, PushError, PushListener};
+use crate::push::{self, MbusMessage, Message, PushConfig, PushError};
 use crate::reading::{Reading, Value};
 
 /// Arguments of `compteur decode`.
@@ -49,15 +49,7 @@ pub(super) fn run(
         }
     };
 
-    let mut items: Vec<Result<Message, PushError>> = Vec::new();
-    let mut listener = PushListener::new(config.clone());
-    listener.feed(&input);
-    items.extend(listener.messages());
-    items.extend(listener.finish().into_iter().map(Err));
-    if listener.stats().frames == 0 && items.is_empty() {
-        // No HDLC frame anywhere: a bare APDU (data-notification or ciphered push).
-        items.push(push::decode_apdu(&input, &config));
-    }
+    let items = push::decode_capture(&input, &config);
 
     if items.is_empty() {
         writeln!(

@@ -988,6 +988,38 @@ pub fn decode_body(bytes: &[u8], config: &PushConfig) -> Result<Reading, PushErr
     Ok(r)
 }
 
+/// Decodes a whole captured input, as `compteur decode` and the Python `decode_push` do:
+/// HDLC frames or M-Bus long frames with anything in between (a message cut short at the end
+/// is reported), or, when the input holds no frame at all, a bare APDU or a bare notification
+/// body (an A-XDR structure or array).
+///
+/// ```
+/// use e450::push::{decode_capture, PushConfig, Template};
+/// // No frame, not an APDU: one error item.
+/// assert!(matches!(decode_capture(&[0x07, 0x00], &PushConfig::default()).as_slice(), [Err(_)]));
+/// // A bare values-only body with its template.
+/// let config = PushConfig { template: Some(Template::builtin("wiener-netze")?), ..PushConfig::default() };
+/// let body = hex(
+///     "0209090C07E7091302162C01FF800080060003665D06000035FA06000028CA060001C668\
+///      0600000ACD0600000000060000000006000001AC");
+/// # fn hex(s: &str) -> Vec<u8> { (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect() }
+/// assert_eq!(decode_capture(&body, &config).len(), 1);
+/// # Ok::<(), e450::push::TemplateError>(())
+/// ```
+pub fn decode_capture(input: &[u8], config: &PushConfig) -> Vec<Result<Message, PushError>> {
+    let mut listener = PushListener::new(config.clone());
+    listener.feed(input);
+    let mut items: Vec<Result<Message, PushError>> = listener.messages().collect();
+    items.extend(listener.finish().into_iter().map(Err));
+    if listener.stats().frames == 0 && items.is_empty() && !input.is_empty() {
+        items.push(match input.first() {
+            Some(0x01 | 0x02) => decode_body(input, config).map(|r| Message::Reading(Box::new(r))),
+            _ => decode_apdu(input, config),
+        });
+    }
+    items
+}
+
 // The user guide's examples run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/push.md")]

@@ -1,5 +1,5 @@
-//! Shared by the client tests: the Gurux meter process and the expected values of its
-//! object model (tests/interop/README.md).
+//! Shared by the interop tests: finding the Gurux interpreter, the Gurux meter process and
+//! the expected values of its object model (tests/interop/README.md).
 #![allow(
     dead_code,
     clippy::unwrap_used,
