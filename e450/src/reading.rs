@@ -637,7 +637,17 @@ impl Reading {
             Raw::UInt(u) => i64::try_from(*u).ok(),
             _ => None,
         };
-        self.fill_typed(code, class, quantity, number, text.as_ref(), raw, kilo);
+        // In base units from the raw value, so that decimals stay exact.
+        #[allow(clippy::cast_precision_loss)]
+        let exact = match (&v.raw, kilo) {
+            (Raw::Int(i), true) => Some(scale_exact(*i as f64, v.scaler)),
+            (Raw::UInt(u), true) => Some(scale_exact(*u as f64, v.scaler)),
+            _ => None,
+        };
+        match exact {
+            Some(x) => self.fill_typed(code, class, quantity, Some(x), None, raw, false),
+            None => self.fill_typed(code, class, quantity, number, text.as_ref(), raw, kilo),
+        }
     }
 
     /// Fills the typed field a value belongs to, from its parts: the value is `number` or
@@ -771,6 +781,12 @@ pub(crate) fn octets_text(bytes: &[u8]) -> Text {
         return Text(TextRepr::Inline { len, buf: out });
     }
     Text::from(hex(bytes))
+}
+
+/// `raw × 10^scaler`, dividing for negative scalers so that decimal values come out exact.
+fn scale_exact(raw: f64, scaler: i8) -> f64 {
+    let p = 10f64.powi(i32::from(scaler).saturating_abs());
+    if scaler < 0 { raw / p } else { raw * p }
 }
 
 /// The unit symbol used in value lists: kWh / kvarh for energies.

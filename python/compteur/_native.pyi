@@ -3,7 +3,7 @@
 import datetime
 import os
 from collections.abc import Sequence
-from typing import Literal, Union, final
+from typing import Literal, Union, final, overload
 
 __all__ = [
     "__version__",
@@ -286,6 +286,7 @@ class Meter:
     ) -> MeterValue: ...
     def read_many(self, codes: Sequence[Union[ObisCode, str, bytes]]) -> list[MeterValue]: ...
     def read_clock(self) -> Union[datetime.datetime, CosemDateTime]: ...
+    @overload
     def read_profile(
         self,
         code: Union[ObisCode, str, bytes],
@@ -293,7 +294,18 @@ class Meter:
         start: Union[datetime.datetime, CosemDateTime, None] = None,
         end: Union[datetime.datetime, CosemDateTime, None] = None,
         entries: Union[tuple[int, int], None] = None,
+        as_columns: Literal[False] = False,
     ) -> tuple[list[tuple[int, ObisCode, int]], list[tuple[object, ...]]]: ...
+    @overload
+    def read_profile(
+        self,
+        code: Union[ObisCode, str, bytes],
+        *,
+        start: Union[datetime.datetime, CosemDateTime, None] = None,
+        end: Union[datetime.datetime, CosemDateTime, None] = None,
+        entries: Union[tuple[int, int], None] = None,
+        as_columns: Literal[True],
+    ) -> tuple[list[tuple[int, ObisCode, int]], dict[str, list[object]]]: ...
     def object_list(self) -> list[tuple[int, ObisCode, int]]: ...
     def close(self) -> None: ...
     def __enter__(self) -> "Meter": ...
@@ -313,6 +325,25 @@ class Simulator:
         self, host: str = "127.0.0.1", port: int = 0, *, wrapper: bool = False
     ) -> tuple[str, int]: ...
     def serve_pty(self) -> str: ...
+    def push_frames(
+        self,
+        at: Union[datetime.datetime, CosemDateTime, None] = None,
+        *,
+        meter: int = 0,
+        key: Union[bytes, str, None] = None,
+        auth_key: Union[bytes, str, None] = None,
+        layout: Literal["self-describing", "pairs", "values"] = "self-describing",
+        template: Union[str, None] = None,
+    ) -> bytes: ...
+    def serve_push(
+        self,
+        interval: float = 10.0,
+        *,
+        key: Union[bytes, str, None] = None,
+        auth_key: Union[bytes, str, None] = None,
+        layout: Literal["self-describing", "pairs", "values"] = "self-describing",
+        template: Union[str, None] = None,
+    ) -> str: ...
     def close(self) -> None: ...
     def __enter__(self) -> "Simulator": ...
     def __exit__(self, *_args: object) -> Literal[False]: ...
@@ -461,6 +492,27 @@ class AsyncMeter:
     async def read(self, code: Union[ObisCode, str, bytes]) -> MeterValue: ...
     async def read_many(self, codes: Sequence[Union[ObisCode, str, bytes]]) -> list[MeterValue]: ...
     async def read_clock(self) -> Union[datetime.datetime, CosemDateTime]: ...
+    @overload
+    async def read_profile(
+        self,
+        code: Union[ObisCode, str, bytes],
+        *,
+        start: Union[datetime.datetime, CosemDateTime, None] = None,
+        end: Union[datetime.datetime, CosemDateTime, None] = None,
+        entries: Union[tuple[int, int], None] = None,
+        as_columns: Literal[False] = False,
+    ) -> tuple[list[tuple[int, ObisCode, int]], list[tuple[object, ...]]]: ...
+    @overload
+    async def read_profile(
+        self,
+        code: Union[ObisCode, str, bytes],
+        *,
+        start: Union[datetime.datetime, CosemDateTime, None] = None,
+        end: Union[datetime.datetime, CosemDateTime, None] = None,
+        entries: Union[tuple[int, int], None] = None,
+        as_columns: Literal[True],
+    ) -> tuple[list[tuple[int, ObisCode, int]], dict[str, list[object]]]: ...
+    async def object_list(self) -> list[tuple[int, ObisCode, int]]: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> "AsyncMeter": ...
     async def __aexit__(self, *_args: object) -> Literal[False]: ...

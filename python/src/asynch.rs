@@ -9,7 +9,9 @@ use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 use crate::dlms::{DateTimes, datetime_value};
-use crate::meter::{meter_config, meter_error, value_to_py};
+use crate::meter::{
+    meter_config, meter_error, object_list_to_py, profile_range, profile_to_py, value_to_py,
+};
 use crate::obis::extract_code;
 
 type Shared = Arc<Mutex<Option<RustAsyncMeter<TcpStream>>>>;
@@ -130,6 +132,44 @@ impl AsyncMeter {
             let dt = meter.read_clock().await.map_err(to_py_error)?;
             drop(guard);
             Python::attach(|py| datetime_value(py, &dt, DateTimes::Python).map(Bound::unbind))
+        })
+    }
+
+    /// `await meter.read_profile(code, ...)`: as `Meter.read_profile`.
+    #[pyo3(signature = (code, *, start = None, end = None, entries = None, as_columns = false))]
+    fn read_profile<'py>(
+        &self,
+        py: Python<'py>,
+        code: &Bound<'py, PyAny>,
+        start: Option<&Bound<'py, PyAny>>,
+        end: Option<&Bound<'py, PyAny>>,
+        entries: Option<(u32, u32)>,
+        as_columns: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let code = extract_code(code)?;
+        let range = profile_range(py, start, end, entries)?;
+        let inner = Arc::clone(&self.inner);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let mut guard = inner.lock().await;
+            let meter = guard.as_mut().ok_or_else(closed)?;
+            let profile = meter.read_profile(code, range).await.map_err(to_py_error)?;
+            drop(guard);
+            Python::attach(|py| {
+                let (columns, body) = profile_to_py(py, &profile, as_columns)?;
+                Ok((columns, body.unbind()))
+            })
+        })
+    }
+
+    /// `await meter.object_list()`: as `Meter.object_list`.
+    fn object_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = Arc::clone(&self.inner);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let mut guard = inner.lock().await;
+            let meter = guard.as_mut().ok_or_else(closed)?;
+            let list = meter.object_list().await.map_err(to_py_error)?;
+            drop(guard);
+            Ok(object_list_to_py(&list))
         })
     }
 

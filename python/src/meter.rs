@@ -7,20 +7,21 @@ use std::time::Duration;
 use e450::Framing;
 use e450::client::{
     Authentication, Meter as RustMeter, MeterConfig, MeterError, MeterValue as RustValue, Physical,
-    ProfileRange,
+    Profile, ProfileRange,
 };
-use e450::dlms::cosem::ProfileValue;
+use e450::dlms::cosem::{ObjectListEntry, ProfileValue};
 use e450::dlms::security::{AuthenticationKey, EncryptionKey, LlsPassword};
 use e450::dlms::session::Keys;
 use e450::serial::{Parity, SerialSettings};
 use e450::simulator::{
-    PtyServer, SimClock, Simulator as RustSimulator, SimulatorConfig, TcpServer, TimeZone,
+    PtyServer, PushConfig as SimPushConfig, PushEncryption, PushGenerator, PushLayout, SimClock,
+    Simulator as RustSimulator, SimulatorConfig, TcpServer, TimeZone,
 };
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
-use crate::dlms::{DateTimes, data_to_py, datetime_value};
+use crate::dlms::{DateTimes, data_to_py, datetime_value, py_to_datetime};
 use crate::errors::{AccessDenied, AssociationRejected, CompteurError, meter_timeout};
 use crate::obis::{ObisCode, extract_code};
 
@@ -220,7 +221,7 @@ pub(crate) fn value_to_py(py: Python<'_>, v: &RustValue) -> PyResult<MeterValue>
 }
 
 /// A profile column: `(class_id, logical name, attribute)`.
-type Column = (u16, ObisCode, i8);
+pub(crate) type Column = (u16, ObisCode, i8);
 
 /// A DLMS/COSEM meter read over TCP (HDLC or the IEC 62056-47 wrapper). Every call releases
 /// the GIL while it waits for the meter. Use it as a context manager, or call `close()`.
@@ -263,7 +264,7 @@ impl Meter {
     }
 }
 
-fn profile_range(
+pub(crate) fn profile_range(
     py: Python<'_>,
     start: Option<&Bound<'_, PyAny>>,
     end: Option<&Bound<'_, PyAny>>,
@@ -280,6 +281,73 @@ fn profile_range(
             "give start and end (datetimes), or entries=(first, last), or nothing for all rows",
         )),
     }
+}
+
+/// One profile cell as a Python object.
+fn profile_value_to_py<'py>(py: Python<'py>, v: &ProfileValue) -> PyResult<Bound<'py, PyAny>> {
+    match v {
+        ProfileValue::DateTime(dt) => datetime_value(py, dt, DateTimes::Python),
+        ProfileValue::Number(r) => Ok(r.scaled.into_pyobject(py)?.into_any()),
+        ProfileValue::Data(d) => data_to_py(py, d, DateTimes::Python),
+        #[allow(unreachable_patterns)]
+        _ => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// A profile as `(columns, rows)`, rows as tuples, or as a dict of column lists.
+pub(crate) fn profile_to_py<'py>(
+    py: Python<'py>,
+    profile: &Profile,
+    as_columns: bool,
+) -> PyResult<(Vec<Column>, Bound<'py, PyAny>)> {
+    let columns: Vec<Column> = profile
+        .capture_objects
+        .iter()
+        .map(|c| (c.class_id, ObisCode::new_code(c.logical_name), c.attribute))
+        .collect();
+    if !as_columns {
+        let rows = PyList::empty(py);
+        for row in &profile.rows {
+            let values = row
+                .values
+                .iter()
+                .map(|v| profile_value_to_py(py, v))
+                .collect::<PyResult<Vec<_>>>()?;
+            rows.append(PyTuple::new(py, values)?)?;
+        }
+        return Ok((columns, rows.into_any()));
+    }
+    let dict = PyDict::new(py);
+    for (i, c) in profile.capture_objects.iter().enumerate() {
+        let text = c.logical_name.to_string();
+        let repeated = profile
+            .capture_objects
+            .iter()
+            .filter(|o| o.logical_name == c.logical_name)
+            .count()
+            > 1;
+        let name = if repeated {
+            format!("{text}/{}", c.attribute)
+        } else {
+            text
+        };
+        let list = PyList::empty(py);
+        for row in &profile.rows {
+            match row.values.get(i) {
+                Some(v) => list.append(profile_value_to_py(py, v)?)?,
+                None => list.append(py.None())?,
+            }
+        }
+        dict.set_item(name, list)?;
+    }
+    Ok((columns, dict.into_any()))
+}
+
+/// The object list as `(class_id, ObisCode, version)` tuples.
+pub(crate) fn object_list_to_py(list: &[ObjectListEntry]) -> Vec<(u16, ObisCode, u8)> {
+    list.iter()
+        .map(|o| (o.class_id.0, ObisCode::new_code(o.logical_name), o.version))
+        .collect()
 }
 
 #[pymethods]
@@ -462,8 +530,10 @@ impl Meter {
     /// Reads a profile: returns `(columns, rows)` where `columns` are the capture objects as
     /// `(class_id, ObisCode, attribute)` and `rows` a list of tuples (date-times as
     /// `datetime`, registers scaled). Select rows by `start`/`end` (datetimes) or
-    /// `entries=(first, last)` (from 1).
-    #[pyo3(signature = (code, *, start = None, end = None, entries = None))]
+    /// `entries=(first, last)` (from 1). With `as_columns=True` the second item is a dict of
+    /// lists instead, one per capture object, keyed by the OBIS code's text (with
+    /// `/attribute` added when a code appears twice): ready for `pandas.DataFrame`.
+    #[pyo3(signature = (code, *, start = None, end = None, entries = None, as_columns = false))]
     fn read_profile<'py>(
         &self,
         py: Python<'py>,
@@ -471,7 +541,8 @@ impl Meter {
         start: Option<&Bound<'py, PyAny>>,
         end: Option<&Bound<'py, PyAny>>,
         entries: Option<(u32, u32)>,
-    ) -> PyResult<(Vec<Column>, Bound<'py, PyList>)> {
+        as_columns: bool,
+    ) -> PyResult<(Vec<Column>, Bound<'py, PyAny>)> {
         let code = extract_code(code)?;
         let range = profile_range(py, start, end, entries)?;
         let mut guard = self.lock();
@@ -479,27 +550,7 @@ impl Meter {
         let profile = py
             .detach(|| with_meter!(meter, m => m.read_profile(code, range)))
             .map_err(|e| meter_error(py, e))?;
-        let columns = profile
-            .capture_objects
-            .iter()
-            .map(|c| (c.class_id, ObisCode::new_code(c.logical_name), c.attribute))
-            .collect();
-        let rows = PyList::empty(py);
-        for row in &profile.rows {
-            let values = row
-                .values
-                .iter()
-                .map(|v| match v {
-                    ProfileValue::DateTime(dt) => datetime_value(py, dt, DateTimes::Python),
-                    ProfileValue::Number(r) => Ok(r.scaled.into_pyobject(py)?.into_any()),
-                    ProfileValue::Data(d) => data_to_py(py, d, DateTimes::Python),
-                    #[allow(unreachable_patterns)]
-                    _ => Ok(py.None().into_bound(py)),
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            rows.append(PyTuple::new(py, values)?)?;
-        }
-        Ok((columns, rows))
+        profile_to_py(py, &profile, as_columns)
     }
 
     /// The objects the meter exposes to this client: `(class_id, ObisCode, version)` tuples.
@@ -509,10 +560,7 @@ impl Meter {
         let list = py
             .detach(|| with_meter!(meter, m => m.object_list()))
             .map_err(|e| meter_error(py, e))?;
-        Ok(list
-            .iter()
-            .map(|o| (o.class_id.0, ObisCode::new_code(o.logical_name), o.version))
-            .collect())
+        Ok(object_list_to_py(&list))
     }
 
     /// Releases the association and closes the connection (idempotent).
@@ -536,12 +584,52 @@ impl Meter {
     }
 }
 
+/// The settings of simulated pushes, from the Python arguments.
+fn sim_push_config(
+    key: Option<&Bound<'_, PyAny>>,
+    auth_key: Option<&Bound<'_, PyAny>>,
+    layout: &str,
+    template: Option<&str>,
+    frame_counter: u32,
+) -> PyResult<SimPushConfig> {
+    let template = crate::push::parse_template(template)?;
+    let layout = match (layout, template) {
+        ("values" | "self-describing", Some(t)) => PushLayout::Values(t),
+        ("values", None) => {
+            return Err(PyValueError::new_err("layout=\"values\" needs a template"));
+        }
+        ("pairs", _) => PushLayout::Pairs,
+        ("self-describing", None) => PushLayout::SelfDescribing,
+        (other, _) => {
+            return Err(PyValueError::new_err(format!(
+                "layout: {other:?} is not \"self-describing\", \"pairs\" or \"values\""
+            )));
+        }
+    };
+    let key = crate::push::parse_key("key", key, EncryptionKey::new)?;
+    let auth_key = crate::push::parse_key("auth_key", auth_key, AuthenticationKey::new)?;
+    let encryption = match (key, auth_key) {
+        (Some(k), Some(a)) => PushEncryption::Authenticated(k, a),
+        (Some(k), None) => PushEncryption::Encrypted(k),
+        (None, Some(_)) => return Err(PyValueError::new_err("auth_key needs key")),
+        (None, None) => PushEncryption::None,
+    };
+    Ok(SimPushConfig {
+        layout,
+        encryption,
+        frame_counter,
+        ..SimPushConfig::default()
+    })
+}
+
 /// A simulated Landis+Gyr E450 (or several), served on 127.0.0.1 for tests and demos.
 #[pyclass(module = "compteur", name = "Simulator")]
 pub(crate) struct Simulator {
     sim: RustSimulator,
     servers: Vec<TcpServer>,
     ptys: Vec<PtyServer>,
+    /// The frame counter of the next encrypted push.
+    frame_counter: u32,
 }
 
 #[pymethods]
@@ -566,6 +654,7 @@ impl Simulator {
             sim: RustSimulator::new(cfg, SimClock::system(TimeZone::CENTRAL_EUROPE)),
             servers: Vec::new(),
             ptys: Vec::new(),
+            frame_counter: 1,
         })
     }
 
@@ -599,6 +688,98 @@ impl Simulator {
             .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let path = pty.path().to_string_lossy().into_owned();
         self.ptys.push(pty);
+        Ok(path)
+    }
+
+    /// One push of meter `meter` (0 is the first) at `at` — a `datetime` (aware, or naive
+    /// local time of the meter) or `None` for now — as the E450 puts it on its customer
+    /// interface: HDLC frames, bytes ready for `decode_push` or a `PushListener`.
+    ///
+    /// `layout` is `"self-describing"` (the Swiss E450), `"pairs"` (Stromnetz Graz) or
+    /// `"values"` with a `template` (a built-in name or TOML text); `key` and `auth_key`
+    /// (bytes or hex) encrypt and authenticate it. Encrypted pushes carry consecutive
+    /// frame counters, shared by every call and by `serve_push`. Instants before the start
+    /// of the simulated history read as its start.
+    ///
+    /// ```python
+    /// >>> import compteur, datetime
+    /// >>> sim = compteur.Simulator(history_days=2)
+    /// >>> at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    /// >>> [r] = compteur.decode_push(sim.push_frames(at))
+    /// >>> r.serial, r.active_energy_import > 0
+    /// ('1909113', True)
+    ///
+    /// ```
+    #[pyo3(signature = (at = None, *, meter = 0, key = None, auth_key = None,
+                        layout = "self-describing", template = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn push_frames<'py>(
+        &mut self,
+        py: Python<'py>,
+        at: Option<&Bound<'py, PyAny>>,
+        meter: usize,
+        key: Option<&Bound<'py, PyAny>>,
+        auth_key: Option<&Bound<'py, PyAny>>,
+        layout: &str,
+        template: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let cfg = sim_push_config(key, auth_key, layout, template, self.frame_counter)?;
+        let zone = self.sim.clock().zone();
+        let utc = match at.filter(|a| !a.is_none()) {
+            None => None,
+            Some(value) => {
+                let dt = py_to_datetime(py, value)?;
+                Some(zone.to_utc(&dt).ok_or_else(|| {
+                    PyValueError::new_err("at: the date-time has unspecified fields")
+                })?)
+            }
+        };
+        let mut generator = PushGenerator::new(cfg);
+        let frames = self
+            .sim
+            .with_meter(meter, |m| {
+                let instant = utc.unwrap_or_else(|| m.now());
+                generator.frames(m, instant)
+            })
+            .ok_or_else(|| {
+                PyIndexError::new_err(format!(
+                    "meter {meter}: the simulator has {} meters",
+                    self.sim.len()
+                ))
+            })?
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.frame_counter = generator.frame_counter();
+        Ok(PyBytes::new(py, &frames))
+    }
+
+    /// Writes a push of the first meter every `interval` seconds (at least 0.05) to a new
+    /// pseudo-terminal, as the E450's customer interface does; returns its path, to open
+    /// with a serial-port library and feed to a `PushListener`. The options are those of
+    /// `push_frames`. Like a real line, pushes nobody reads are lost. Stops with `close()`.
+    #[pyo3(signature = (interval = 10.0, *, key = None, auth_key = None,
+                        layout = "self-describing", template = None))]
+    fn serve_push(
+        &mut self,
+        interval: f64,
+        key: Option<&Bound<'_, PyAny>>,
+        auth_key: Option<&Bound<'_, PyAny>>,
+        layout: &str,
+        template: Option<&str>,
+    ) -> PyResult<String> {
+        if !(interval.is_finite() && interval >= 0.05) {
+            return Err(PyValueError::new_err(
+                "interval must be at least 0.05 seconds",
+            ));
+        }
+        let cfg = sim_push_config(key, auth_key, layout, template, self.frame_counter)?;
+        // Leave the counters of the pushes this one writes to it alone.
+        self.frame_counter = self.frame_counter.saturating_add(1 << 24);
+        let server = self
+            .sim
+            .serve_push_pty(PushGenerator::new(cfg), Duration::from_secs_f64(interval))
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let path = server.path().to_string_lossy().into_owned();
+        self.ptys.push(server);
         Ok(path)
     }
 

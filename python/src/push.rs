@@ -51,7 +51,7 @@ pub(crate) fn json_to_py<'py>(
 }
 
 /// A key given as bytes or hex text.
-fn parse_key<K>(
+pub(crate) fn parse_key<K>(
     name: &str,
     value: Option<&Bound<'_, PyAny>>,
     make: impl Fn([u8; 16]) -> K,
@@ -66,7 +66,7 @@ fn parse_key<K>(
 }
 
 /// The template: a built-in name (`"burgenland"`, `"wiener-netze"`) or TOML text.
-fn parse_template(template: Option<&str>) -> PyResult<Option<Template>> {
+pub(crate) fn parse_template(template: Option<&str>) -> PyResult<Option<Template>> {
     let Some(text) = template else {
         return Ok(None);
     };

@@ -211,3 +211,112 @@ def test_async_meter_times_out() -> None:
             asyncio.run(connect())
     finally:
         silent.close()
+
+
+def test_profile_as_columns_matches_rows(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        columns, rows = meter.read_profile("1-0:99.1.0", entries=(1, 6))
+        same, table = meter.read_profile("1-0:99.1.0", entries=(1, 6), as_columns=True)
+    assert same == columns
+    assert list(table) == [str(c[1]) for c in columns]
+    for i, column in enumerate(table.values()):
+        assert column == [row[i] for row in rows]
+    assert isinstance(table["0-0:1.0.0*255"][0], datetime.datetime)
+
+
+def test_async_profile_and_object_list_match_the_blocking_client() -> None:
+    import asyncio
+
+    # One meter, so that both clients read the same one.
+    sim = Simulator(seed=3, history_days=2)
+    host, port = sim.serve_tcp()
+
+    async def read() -> tuple[object, object, list[tuple[int, ObisCode, int]]]:
+        async with await compteur.AsyncMeter.tcp(host, port) as meter:
+            rows = await meter.read_profile("1-0:99.1.0", entries=(1, 4))
+            table = await meter.read_profile("1-0:99.1.0", entries=(1, 4), as_columns=True)
+            return rows, table, await meter.object_list()
+
+    rows, table, objects = asyncio.run(read())
+    with Meter.tcp(host, port) as meter:
+        assert rows == meter.read_profile("1-0:99.1.0", entries=(1, 4))
+        assert table == meter.read_profile("1-0:99.1.0", entries=(1, 4), as_columns=True)
+        assert objects == meter.object_list()
+    sim.close()
+
+
+def test_push_frames_carry_the_registers_of_that_instant(simulator: tuple[str, int]) -> None:
+    host, port = simulator
+    with Meter.tcp(host, port) as meter:
+        columns, rows = meter.read_profile("1-0:99.1.0", entries=(5, 5))
+    energy = next(i for i, c in enumerate(columns) if c[1] == ObisCode("1-0:1.8.0"))
+    at = rows[0][0]
+    assert isinstance(at, datetime.datetime)
+    with Simulator(seed=7, history_days=3) as sim:
+        (reading,) = compteur.decode_push(sim.push_frames(at), strict=True)
+    assert reading.serial == "1909113"
+    assert reading.timestamp is not None
+    assert reading.timestamp.replace(tzinfo=None) == at.replace(tzinfo=None)
+    # The profile holds the register of the same simulated household at the same instant.
+    assert reading.active_energy_import == rows[0][energy]
+
+
+def test_push_frames_tell_the_two_autumn_hours_apart() -> None:
+    utc = datetime.timezone.utc
+    with Simulator(history_days=1) as sim:
+        first = compteur.decode_push(sim.push_frames(datetime.datetime(2026, 10, 25, 0, 30, tzinfo=utc)))
+        second = compteur.decode_push(sim.push_frames(datetime.datetime(2026, 10, 25, 1, 30, tzinfo=utc)))
+    assert [r.timestamp for r in first + second] == [datetime.datetime(2026, 10, 25, 2, 30)] * 2
+    assert [r.dst for r in first + second] == [True, False]
+
+
+def test_encrypted_push_frames_count_up() -> None:
+    with Simulator(history_days=1) as sim:
+        one = sim.push_frames(key=GREEN_BOOK_KEY, auth_key=GREEN_BOOK_AUTH_KEY)
+        two = sim.push_frames(key=GREEN_BOOK_KEY, auth_key=GREEN_BOOK_AUTH_KEY)
+    listener = compteur.PushListener(GREEN_BOOK_KEY, GREEN_BOOK_AUTH_KEY, replay_guard=True)
+    readings = listener.feed(one + two + one)
+    assert [r.security for r in readings] == ["authenticated", "authenticated"]
+    counters = [r.frame_counter for r in readings]
+    assert counters[0] is not None and counters == [counters[0], counters[0] + 1]
+    assert len(listener.errors) == 1 and "replay" in listener.errors[0][1].lower()
+    # Without the key the push is reported, not guessed.
+    assert compteur.decode_push(one) == []
+
+
+def test_push_frames_bad_arguments() -> None:
+    with Simulator(history_days=1) as sim:
+        with pytest.raises(ValueError, match="template"):
+            sim.push_frames(layout="values")
+        with pytest.raises(ValueError, match="layout"):
+            sim.push_frames(layout="xml")  # type: ignore[arg-type]
+        with pytest.raises(IndexError, match="meter 3"):
+            sim.push_frames(meter=3)
+        with pytest.raises(ValueError, match="16 bytes"):
+            sim.push_frames(key="0011")
+        with pytest.raises(ValueError, match="auth_key needs key"):
+            sim.push_frames(auth_key=GREEN_BOOK_AUTH_KEY)
+        with pytest.raises(ValueError, match="0.05"):
+            sim.serve_push(0.01)
+        wiener = sim.push_frames(layout="values", template="wiener-netze")
+    assert compteur.decode_push(wiener, template="wiener-netze")[0].active_energy_import
+
+
+def test_serve_push_writes_pushes_to_a_pseudo_terminal() -> None:
+    import os
+
+    with Simulator(history_days=1) as sim:
+        path = sim.serve_push(0.1)
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY)
+        try:
+            listener = compteur.PushListener()
+            readings: list[compteur.Reading] = []
+            deadline = time.monotonic() + 10
+            while len(readings) < 3 and time.monotonic() < deadline:
+                readings += listener.feed(os.read(fd, 4096))
+        finally:
+            os.close(fd)
+    assert len(readings) == 3
+    assert {r.serial for r in readings} == {"1909113"}
+    assert listener.errors == [] and listener.stats["damaged"] == 0

@@ -593,10 +593,24 @@ pub(super) fn add_value_at(
         // Arrays, structures, null and the rest carry no reading.
         _ => return,
     };
+    // Typed fields are in base units (Wh, varh): scaled from the raw value, not from the
+    // kWh of the value list, so that decimal values stay exact (1 × 10^3, not 0.001 × 1000).
+    #[allow(clippy::cast_precision_loss)]
+    let base = if meta.kilo {
+        let sent = match &raw {
+            Raw::Int(i) => *i as f64,
+            Raw::UInt(u) => *u as f64,
+            Raw::Float(f) => *f,
+            _ => x * 1000.0,
+        };
+        scale(sent, exp.saturating_add(3))
+    } else {
+        x
+    };
     if meta.plain {
         // The usual case, decided once per code.
         if let Some(field) = reading.typed_mut(meta.field) {
-            *field = Some(if meta.kilo { x * 1000.0 } else { x });
+            *field = Some(base);
         }
     } else {
         let sent = match raw {
@@ -604,7 +618,7 @@ pub(super) fn add_value_at(
             Raw::UInt(u) => i64::try_from(u).ok(),
             _ => None,
         };
-        reading.fill_typed(obis, class, quantity, Some(x), None, sent, meta.kilo);
+        reading.fill_typed(obis, class, quantity, Some(base), None, sent, false);
     }
     push_in_place(
         reading,

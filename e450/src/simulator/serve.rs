@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
-use super::{Framing, Simulator};
+use super::{Framing, PushGenerator, Simulator};
 
 /// A running TCP server of simulated meters. Dropping it (or [`shutdown`](Self::shutdown))
 /// stops it and closes every connection.
@@ -183,6 +183,101 @@ impl Simulator {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         // The client closed its end: wait for the next one.
                         Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            })?;
+        Ok(PtyServer {
+            path,
+            running,
+            thread: Some(thread),
+            _slave: slave,
+        })
+    }
+}
+
+impl Simulator {
+    /// Writes the pushes of the first meter to a new pseudo-terminal, one every `interval`
+    /// (at least 50 ms), as the E450's customer interface does on its serial line; returns
+    /// the running server, whose [`path`](PtyServer::path) a push listener opens like a
+    /// serial port.
+    ///
+    /// Like a real line, pushes that nobody reads are lost: what the terminal still holds
+    /// when the next push is due is discarded, so a listener that opens the terminal late
+    /// starts with a fresh push rather than a backlog.
+    ///
+    /// # Errors
+    ///
+    /// The pseudo-terminal cannot be created.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::time::Duration;
+    /// use e450::push::{Message, PushListener};
+    /// use e450::simulator::{
+    ///     PushConfig, PushGenerator, SimClock, Simulator, SimulatorConfig, TimeZone,
+    /// };
+    ///
+    /// let clock = SimClock::system(TimeZone::CENTRAL_EUROPE);
+    /// let sim = Simulator::new(SimulatorConfig::default(), clock);
+    /// let generator = PushGenerator::new(PushConfig::default());
+    /// let server = sim.serve_push_pty(generator, Duration::from_millis(50))?;
+    /// let mut port = std::fs::File::open(server.path())?;
+    /// let mut listener = PushListener::new(Default::default());
+    /// let mut buf = [0u8; 512];
+    /// let reading = loop {
+    ///     let n = port.read(&mut buf)?;
+    ///     listener.feed(buf.get(..n).unwrap_or(&[]));
+    ///     if let Some(Ok(Message::Reading(r))) = listener.next_message() {
+    ///         break r;
+    ///     }
+    /// };
+    /// assert_eq!(reading.serial.as_deref(), Some("1909113"));
+    /// server.shutdown();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn serve_push_pty(
+        &self,
+        mut generator: PushGenerator,
+        interval: Duration,
+    ) -> io::Result<PtyServer> {
+        let interval = interval.max(Duration::from_millis(50));
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(io::Error::other)?;
+        let path = serialport::SerialPort::name(&slave)
+            .map(PathBuf::from)
+            .ok_or_else(|| io::Error::other("the pseudo-terminal has no name"))?;
+        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(200))
+            .map_err(io::Error::other)?;
+        // The terminal must pass every byte through unchanged.
+        let line = slave.try_clone_native().map_err(io::Error::other)?;
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&running);
+        let sim = self.clone();
+        let thread = std::thread::Builder::new()
+            .name("compteur-simulate-push".into())
+            .spawn(move || {
+                let tick = Duration::from_millis(20);
+                let mut next = std::time::Instant::now();
+                while flag.load(Ordering::Relaxed) {
+                    let now = std::time::Instant::now();
+                    if now < next {
+                        std::thread::sleep(next.saturating_duration_since(now).min(tick));
+                        continue;
+                    }
+                    // Nobody read the last push: drop it, as a line would.
+                    let _ = serialport::SerialPort::clear(&line, serialport::ClearBuffer::Input);
+                    let frames = sim
+                        .with_meter(0, |m| {
+                            let at = m.now();
+                            generator.frames(m, at)
+                        })
+                        .and_then(Result::ok)
+                        .unwrap_or_default();
+                    if !frames.is_empty() {
+                        let _ = master.write_all(&frames);
+                    }
+                    next = next.checked_add(interval).unwrap_or(now);
+                    if next < now {
+                        next = now;
                     }
                 }
             })?;
