@@ -11,12 +11,13 @@ FUZZ_SECONDS ?= 60
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
-        venv python-dev python-test wheel wheel-test fuzz bench bench-scale bench-python clean
+        venv python-dev python-test wheel wheel-test pip-install-test fuzz bench bench-scale \
+        bench-python bench-abi3 clean
 
 all: test
 
 ## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
-test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test wheel-test
+test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test wheel-test pip-install-test
 	@echo "make test: all checks passed"
 
 ## demo: the main job on the built-in simulated E450 (no hardware): read it over TCP, listen
@@ -91,11 +92,33 @@ bench-python: venv
 	$(VENV_PY) benches/python/compare_push.py
 	$(VENV_PY) benches/python/compare_mbus.py
 
-## wheel: the release wheel users install (abi3, CPython >= 3.9), in target/wheels.
+## wheel: the release wheel users install (for the CPython it is built with), in target/wheels.
 WHEEL_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/wheels
 wheel: venv
 	rm -f $(WHEEL_DIR)/compteur-*.whl
 	cd python && $(abspath $(VENV))/bin/maturin build --release --quiet -o $(WHEEL_DIR)
+
+## pip-install-test: `pip install ./python` as a user runs it (build isolation: maturin from
+## PyPI) into a fresh virtual environment; after `wheel`, so the release build is reused.
+pip-install-test: wheel
+	rm -rf $(WHEEL_DIR)/pip-venv
+	$(PYTHON) -m venv $(WHEEL_DIR)/pip-venv
+	$(WHEEL_DIR)/pip-venv/bin/python -m pip install --quiet ./python
+	cd / && $(WHEEL_DIR)/pip-venv/bin/python -c "import compteur, compteur.mbus; \
+	  assert compteur.dlms.decode_data(bytes.fromhex('0600075E3B')) == 482875; \
+	  print('pip install ./python:', compteur.__version__, 'from', compteur.__file__)"
+
+## bench-abi3: the date-time paths with the abi3 wheel and with a version-specific one.
+bench-abi3: venv
+	rm -rf $(WHEEL_DIR)/abi3 $(WHEEL_DIR)/cpython
+	cd python && $(abspath $(VENV))/bin/maturin build --release --quiet --features abi3 -o $(WHEEL_DIR)/abi3
+	cd python && $(abspath $(VENV))/bin/maturin build --release --quiet -o $(WHEEL_DIR)/cpython
+	@for kind in abi3 cpython; do \
+	  rm -rf $(WHEEL_DIR)/$$kind/venv && $(PYTHON) -m venv $(WHEEL_DIR)/$$kind/venv && \
+	  $(WHEEL_DIR)/$$kind/venv/bin/python -m pip install --quiet $(WHEEL_DIR)/$$kind/compteur-*.whl \
+	    $$(grep gurux tests/requirements.txt) && \
+	  COMPTEUR_BUILD=$$kind $(WHEEL_DIR)/$$kind/venv/bin/python benches/python/abi3_datetime.py || exit 1; \
+	done
 
 ## wheel-test: the wheel installed into a fresh virtual environment imports and decodes.
 wheel-test: wheel
@@ -114,7 +137,7 @@ python-test: python-dev
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests in python/tests"; exit 1; fi; \
 	exit $$status
 	cd python && $(abspath $(VENV_PY)) -m mypy.stubtest compteur --allowlist stubtest-allowlist.txt
-	$(VENV_PY) -m mypy --strict python/tests python/compteur
+	$(VENV_PY) -m mypy --strict python/tests python/compteur python/scripts
 
 ## venv: the Python virtual environment with the independent peers the interop tests use.
 venv: $(VENV)/.ready
