@@ -342,7 +342,7 @@ impl MbusFrame {
             .as_ref()
             .map(|t| t.as_str().to_owned())
     }
-    /// The medium (`"water"`, `"gas"`, `"heat"`, ...), or None.
+    /// The medium (`"water"`, `"gas"`, `"heat_outlet"`, ...), or None.
     #[getter]
     fn medium(&self) -> Option<&'static str> {
         self.inner.medium
@@ -398,6 +398,10 @@ pub(crate) struct MbusRecord {
     /// The value as sent (the integer before scaling), or the text.
     #[pyo3(get)]
     raw: Py<PyAny>,
+    /// True when the meter marked the date-time invalid (the IV bit): `value` gives its
+    /// fields as sent, but they do not tell a time.
+    #[pyo3(get)]
+    invalid: bool,
 }
 
 impl MbusRecord {
@@ -426,6 +430,7 @@ impl MbusRecord {
             subunit: r.subunit,
             function: r.function,
             raw,
+            invalid: r.invalid,
         })
     }
 }

@@ -24,12 +24,12 @@ the agreement of function, storage, tariff, subunit, value and unit of every rec
 confirms it.
 
 The fixed data structure (CI ``73``: ``manual_frame2`` and ``sen_pollusonic_2``) has two
-counters, which libmbus prints as two records. ``decode_frame`` returns such a frame with no
-records (and no id), so those 4 values of the Rust comparison's 776 are out of reach here:
-772 numeric values are compared from Python, 768 agree and the 4 differences are the T230
-VIFE ``6F`` records explained in ``EXPLAINED``. Of the 115 dates and date-times libmbus prints,
-114 agree; the other is a type F date-time with its "invalid" bit set, which libmbus prints as
-its sentinel and ``MbusRecord`` gives as a plain date-time (``INVALID_DATES``).
+counters, which libmbus prints as two records with the raw value and the unit code's name;
+``decode_frame`` gives them as two records scaled to the base unit. 776 numeric values are
+compared, as in the Rust conformance test: 772 agree and the 4 differences are the T230 VIFE
+``6F`` records explained in ``EXPLAINED``. The 115 dates and date-times libmbus prints all
+agree; one is a type F date-time with its "invalid" bit set, which libmbus prints as its
+sentinel and ``MbusRecord`` flags with ``invalid`` (``INVALID_DATES``).
 """
 
 from __future__ import annotations
@@ -158,29 +158,35 @@ EXPLAINED = (
     ),
 )
 
-# The fixed data structure frames: libmbus prints their two counters as records; decode_frame
-# gives no records for them. (frame, libmbus's two values and units)
+# The fixed data structure frames: libmbus prints their two counters as records with the raw
+# value; decode_frame scales them to the base unit. (frame, libmbus's two values and units)
 FIXED_FRAMES = {
     "manual_frame2": (("1", "l"), ("135", "reserved but historic")),
     "sen_pollusonic_2": (("6531", "kWh"), ("69", "l")),
 }
+# libmbus's fixed-structure unit names: compteur's unit and the factor from libmbus's number.
+FIXED_UNITS: dict[str, tuple[Optional[str], float]] = {
+    "l": ("m3", 1e-3),
+    "kWh": ("Wh", 1e3),
+    "reserved but historic": (None, 1.0),
+}
 
 # Numeric values libmbus prints for the variable-structure frames (EXPLAINED included), and of
 # those, the ones where compteur gives the same number in the same unit.
-COMPARED = 772
-AGREE = 768
+COMPARED = 776
+AGREE = 772
 # Dates and date-times libmbus prints, and of those, the ones compteur gives the same.
 DATES = 115
-DATES_AGREE = 114
-# The date where they differ: the type F field has its IV bit ("time invalid") set; libmbus
-# prints its sentinel 1900-01-00T00:00:00Z, ``MbusRecord.value`` gives the date and time fields
-# and nothing tells that the meter marked them invalid (the flag is not exposed). The record's
-# bytes are 04 6D A1 15 E9 17: minute byte A1 = IV bit + 33 minutes.
+DATES_AGREE = 115
+# The date the meter marked invalid: the type F field has its IV bit ("time invalid") set;
+# libmbus prints its sentinel 1900-01-00T00:00:00Z, ``MbusRecord.value`` gives the date and time
+# fields as sent and ``MbusRecord.invalid`` is True. The record's bytes are 04 6D A1 15 E9 17:
+# minute byte A1 = IV bit + 33 minutes.
 INVALID_DATES = (("REL-Relay-Padpuls2", 1, "2015-07-09T21:33:00"),)
 # Records of the whole corpus: libmbus's count, compteur's, and the DIF 0F/1F blocks between
-# (libmbus's count includes the 4 counters of the two fixed-structure frames).
+# (both counts include the 4 counters of the two fixed-structure frames).
 LIBMBUS_RECORDS = 942
-PYTHON_RECORDS = 897
+PYTHON_RECORDS = 901
 MANUFACTURER_BLOCKS = 41
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?\Z")
@@ -336,8 +342,10 @@ def test_header_fields_match_the_index_and_libmbus() -> None:
         assert f"{f.c:02X}" == row["C"], c.name
         assert f"{f.ci:02X}" == row["CI"], c.name
         if c.name in FIXED_FRAMES:
-            # CI 73: the fixed data structure, whose header decode_frame does not expose
-            assert f.ci == 0x73 and (f.id, f.manufacturer, f.medium) == (None, None, None)
+            # CI 73: the fixed data structure has an id and a medium, no manufacturer
+            assert f.ci == 0x73 and f.manufacturer is None, c.name
+            assert f.id == c.xml.slave["Id"].zfill(8), c.name
+            assert f.medium is not None, c.name
             continue
         assert f.ci in (0x72, 0x76, 0x7A), c.name
         assert f.manufacturer == row["manufacturer"], c.name
@@ -363,7 +371,7 @@ def test_records_line_up_with_libmbus() -> None:
         libmbus_total += len(theirs)
         python_total += len(ours)
         if c.name in FIXED_FRAMES:
-            assert ours == [] and len(theirs) == 2, c.name
+            assert len(ours) == len(theirs) == 2, c.name
             continue
         tail = theirs[len(ours) :]
         assert all(x.function in MANUFACTURER_BLOCK for x in tail), c.name
@@ -387,9 +395,16 @@ def test_values_match_libmbus() -> None:
     fixed_seen = []
     for c in cases():
         if c.name in FIXED_FRAMES:
-            assert c.frame.records == []
             got = tuple((x.value, x.unit) for x in c.xml.records)
             assert got == FIXED_FRAMES[c.name], c.name
+            for r, x in zip(c.frame.records, c.xml.records):
+                assert x.value is not None and x.unit is not None
+                unit, factor = FIXED_UNITS[x.unit]
+                compared += 1
+                assert r.raw == int(x.value), c.name
+                if r.unit == unit and isinstance(r.value, float):
+                    assert close(r.value, float(x.value) * factor), c.name
+                    agree += 1
             fixed_seen.append(c.name)
             continue
         for i, (r, x) in enumerate(zip(c.frame.records, c.xml.records)):
@@ -421,10 +436,14 @@ def test_values_match_libmbus() -> None:
                 assert r.quantity in ("date", "date_time"), where
                 assert libmbus_unit(r) == x.unit, where
                 if ours_date == x.value:
+                    assert not r.invalid, where
                     dates_agree += 1
                 else:
                     assert isinstance(r.value, str), where
                     assert x.value == "1900-01-00T00:00:00Z", where
+                    # libmbus's sentinel for a time marked invalid; compteur flags it
+                    assert r.invalid, where
+                    dates_agree += 1
                     # the frame holds the type F field of this date with the IV bit set
                     iv = (type_f(r.value) | 0x80).to_bytes(4, "little")
                     assert iv in read_hex(frames_dir() / f"{c.name}.hex"), where
@@ -475,6 +494,8 @@ def test_to_dict_is_the_records() -> None:
                 "subunit": r.subunit,
                 "function": r.function,
                 "raw": r.raw,
+                # the flag appears in the JSON only when it is set
+                **({"invalid": True} if r.invalid else {}),
             }
             for r in c.frame.records
         ], c.name

@@ -44,6 +44,9 @@ pub struct MbusRecord {
     pub function: &'static str,
     /// The value as sent (the integer before scaling), or the text.
     pub raw: Raw,
+    /// The meter marked the date-time invalid (the IV bit of a type F or I date-time): its
+    /// fields are given as sent, but they do not tell a time.
+    pub invalid: bool,
 }
 
 impl MbusMessage {
@@ -68,7 +71,7 @@ impl MbusMessage {
             .records
             .iter()
             .map(|r| {
-                serde_json::json!({
+                let mut j = serde_json::json!({
                     "value": r.value,
                     "unit": r.unit,
                     "quantity": r.quantity,
@@ -77,7 +80,13 @@ impl MbusMessage {
                     "subunit": r.subunit,
                     "function": r.function,
                     "raw": r.raw,
-                })
+                });
+                if r.invalid
+                    && let Some(map) = j.as_object_mut()
+                {
+                    map.insert("invalid".into(), serde_json::Value::Bool(true));
+                }
+                j
             })
             .collect();
         serde_json::json!({
@@ -192,8 +201,13 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
         medium: None,
         records: Vec::new(),
     };
-    let UserData::Variable(vd) = rsp.data else {
-        return Ok(msg);
+    let vd = match rsp.data {
+        UserData::Variable(vd) => vd,
+        UserData::Fixed(fd) => {
+            fixed(&mut msg, &fd);
+            return Ok(msg);
+        }
+        _ => return Ok(msg),
     };
     if let Some(h) = vd.long_header() {
         msg.id = h.id.number().map(|n| Text::from(format!("{n:08}")));
@@ -206,6 +220,7 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
             continue;
         };
         let info = vib.info();
+        let invalid = matches!(record.value, mbus::Value::DateTime(dt) if dt.invalid);
         let (value, unit, raw) = match (record.scaled(), record.value) {
             (Some(s), v) => {
                 let raw = match v {
@@ -254,9 +269,48 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
                 RecordFunction::ErrorState => "error_state",
             },
             raw,
+            invalid,
         });
     }
     Ok(msg)
+}
+
+/// The fixed data structure (CI `73`/`77`): its identification and medium, and its two
+/// counters as records (scaled by their unit code; storage 1 for stored values).
+fn fixed(msg: &mut MbusMessage, fd: &mbus::FixedData) {
+    msg.id = fd.id.number().map(|n| Text::from(format!("{n:08}")));
+    msg.medium = Some(medium(fd.medium));
+    for c in &fd.counters {
+        #[allow(clippy::cast_precision_loss)]
+        let sent = c.value as f64;
+        let (value, unit, quantity) = match c.unit.info() {
+            Some(info) => {
+                let p = 10f64.powi(i32::from(info.exponent).saturating_abs());
+                let value = if info.exponent < 0 {
+                    sent / p
+                } else {
+                    sent * p
+                };
+                (
+                    value,
+                    unit_symbol(info.unit),
+                    Some(snake(&format!("{:?}", info.quantity))),
+                )
+            }
+            None => (sent, None, None),
+        };
+        msg.records.push(MbusRecord {
+            value: Value::Number(value),
+            unit,
+            quantity,
+            storage: u64::from(fd.stored()),
+            tariff: 0,
+            subunit: 0,
+            function: "instantaneous",
+            raw: Raw::Int(c.value),
+            invalid: false,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -292,5 +346,34 @@ mod tests {
         let j = m.to_json_value();
         assert_eq!(j["kind"], "mbus");
         assert_eq!(j["records"][0]["unit"], "m3");
+        assert!(j["records"][0].get("invalid").is_none());
+    }
+
+    #[test]
+    fn fixed_data_counters_are_records() {
+        // libmbus's sen_pollusonic_2: CI 73, id 00001120 (BCD, LSB first), counters 6531 kWh
+        // (unit code 0x05: 10^3 Wh) and 69 l (0x29: 10^-3 m3), BCD per the status byte.
+        let body = [
+            0x08, 0x01, 0x73, 0x20, 0x11, 0x00, 0x00, 0x02, 0x00, 0x45, 0x29, 0x31, 0x65, 0x00,
+            0x00, 0x69, 0x00, 0x00, 0x00,
+        ];
+        let mut frame = vec![0x68, body.len() as u8, body.len() as u8, 0x68];
+        frame.extend_from_slice(&body);
+        frame.push(body.iter().fold(0u8, |a, b| a.wrapping_add(*b)));
+        frame.push(0x16);
+        let m = MbusMessage::parse(&frame).unwrap();
+        assert_eq!(m.id.as_deref(), Some("00001120"));
+        let got: Vec<_> = m
+            .records
+            .iter()
+            .map(|r| (r.value.as_f64().unwrap(), r.unit, r.raw.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (6_531_000.0, Some("Wh"), Raw::Int(6531)),
+                (0.069, Some("m3"), Raw::Int(69))
+            ]
+        );
     }
 }
