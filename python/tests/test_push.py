@@ -197,3 +197,23 @@ def test_strict_raises_on_damage_and_keys_are_checked() -> None:
         PushListener(None, GRAZ_AUTH_KEY)
     with pytest.raises(ValueError):
         PushListener(template="nowhere")
+
+
+def test_keys_never_appear_in_reprs_or_messages() -> None:
+    key = "5C31A0F6E1A4B7C2D3E4F5061728394A"
+    auth = "9270AB12CD34EF56A1B2C3D4E5F60718"
+    listener = compteur.PushListener(key=key, auth_key=auth)
+    text = repr(listener) + str(listener)
+    assert key.lower() not in text.lower() and auth.lower() not in text.lower()
+    # A key of the wrong length is refused without echoing it.
+    with pytest.raises(ValueError) as bad:
+        compteur.PushListener(key=key[:-2])
+    assert key[:-2].lower() not in str(bad.value).lower()
+    # A push that does not authenticate with the key is reported without the key.
+    with compteur.Simulator(history_days=1) as sim:
+        frames = sim.push_frames(key=key, auth_key=auth)
+    wrong = compteur.PushListener(key=key, auth_key="00" * 16)
+    assert wrong.feed(frames) == []
+    assert wrong.errors
+    for _, message in wrong.errors:
+        assert key.lower() not in message.lower() and auth.lower() not in message.lower()
