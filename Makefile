@@ -1,28 +1,41 @@
 # compteur — the two commands a newcomer needs are `make demo` and `make test`.
-# Both set up what they need themselves (only Rust and Python 3 must be installed).
+# Both set up what they need themselves (Rust, Python 3 and Node.js must be installed; missing
+# Debian packages are installed by scripts/system-packages.sh).
 
 CARGO        ?= cargo
 PYTHON       ?= python3
 VENV         ?= .venv
 VENV_PY      := $(VENV)/bin/python
 PROTOCOL_CRATES := compteur-obis compteur-hdlc compteur-dlms compteur-mbus
+DASHBOARD    := examples/dashboard
+DEMO_PORT    ?= 5000
+# The throwaway PostgreSQL server of the dashboard's storage tests.
+PG_DIR       ?= /tmp/compteur-test-postgres
+PG_PORT      ?= 55432
 FUZZ_SECONDS ?= 60
 
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all test demo check-tools fmt-check clippy cargo-test no-std doc fuzz-replay \
-        venv python-dev python-test wheel wheel-test pip-install-test fuzz bench bench-scale \
-        bench-python bench-abi3 clean
+.PHONY: all test demo demo-cli check-tools system-packages fmt-check clippy cargo-test no-std \
+        doc fuzz-replay venv python-dev python-test wheel wheel-test pip-install-test \
+        dashboard-setup dashboard-test fuzz bench bench-scale bench-python bench-abi3 clean
 
 all: test
 
 ## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
-test: check-tools fmt-check clippy cargo-test no-std doc fuzz-replay python-test wheel-test pip-install-test
+test: check-tools system-packages fmt-check clippy cargo-test no-std doc fuzz-replay python-test \
+      wheel-test pip-install-test dashboard-test
 	@echo "make test: all checks passed"
 
-## demo: the main job on the built-in simulated E450 (no hardware): read it over TCP, listen
-## to its encrypted pushes, decode a real E450 capture (scripts/demo.sh).
-demo: check-tools
+## demo: the main job on the built-in simulated E450 (no hardware): the dashboard on
+## http://127.0.0.1:$(DEMO_PORT) with 60 days of history, live pushes from the simulator
+## through the collector, and the login it created printed. Ctrl-C stops it.
+demo: check-tools dashboard-setup
+	$(VENV_PY) -m dashboard demo --port $(DEMO_PORT)
+
+## demo-cli: the command-line tour on the simulator: read it over TCP, listen to its
+## encrypted pushes, decode a real E450 capture (scripts/demo.sh).
+demo-cli: check-tools
 	$(CARGO) build --quiet -p compteur-e450 --bin compteur
 	COMPTEUR=$${CARGO_TARGET_DIR:-target}/debug/compteur PYTHON=$(PYTHON) scripts/demo.sh
 
@@ -41,6 +54,11 @@ bench-scale: check-tools
 check-tools:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9 or later"; exit 1; }
+	@command -v npm >/dev/null || command -v apt-get >/dev/null || { echo "error: npm not found: install Node.js 18 or later (https://nodejs.org)"; exit 1; }
+
+## system-packages: the Debian packages the tests need (Chromium, PostgreSQL), if missing.
+system-packages:
+	scripts/system-packages.sh test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -138,6 +156,31 @@ python-test: python-dev
 	exit $$status
 	cd python && $(abspath $(VENV_PY)) -m mypy.stubtest compteur --allowlist stubtest-allowlist.txt
 	$(VENV_PY) -m mypy --strict python/tests python/compteur python/scripts
+
+## dashboard-setup: the dashboard's requirements in .venv, compteur built into it, Chart.js
+## from npm (pinned by package-lock.json) copied into the static files.
+dashboard-setup: python-dev $(VENV)/.dashboard-ready $(DASHBOARD)/dashboard/web/static/vendor/chart.umd.js
+$(VENV)/.dashboard-ready: $(VENV)/.ready $(DASHBOARD)/requirements.txt $(DASHBOARD)/pyproject.toml
+	scripts/system-packages.sh demo
+	$(VENV_PY) -m pip install --quiet -r $(DASHBOARD)/requirements.txt
+	$(VENV_PY) -m pip install --quiet --no-deps -e $(DASHBOARD)
+	touch $@
+$(DASHBOARD)/dashboard/web/static/vendor/chart.umd.js: $(DASHBOARD)/package-lock.json
+	scripts/system-packages.sh demo
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund --loglevel=error
+	$(VENV_PY) $(DASHBOARD)/scripts/vendor.py
+
+## dashboard-test: the dashboard's tests: storage (SQLite, and PostgreSQL on a throwaway
+## server on 127.0.0.1), collector, API, security, browser tests in headless Chromium.
+dashboard-test: dashboard-setup
+	$(CARGO) build --quiet -p compteur-e450 --bin compteur
+	@url=$$($(DASHBOARD)/scripts/postgres-test.sh $(PG_DIR) $(PG_PORT)) || exit 1; \
+	DASHBOARD_TEST_POSTGRES_URL=$$url COMPTEUR_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/debug/compteur \
+	  $(VENV_PY) -m pytest -q -p no:cacheprovider $(DASHBOARD)/tests; \
+	status=$$?; $(DASHBOARD)/scripts/postgres-test.sh --stop $(PG_DIR) $(PG_PORT); \
+	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests in $(DASHBOARD)/tests"; exit 1; fi; \
+	exit $$status
+	$(VENV_PY) -m mypy --strict $(DASHBOARD)/dashboard
 
 ## venv: the Python virtual environment with the independent peers the interop tests use.
 venv: $(VENV)/.ready

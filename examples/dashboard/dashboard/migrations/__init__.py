@@ -1,0 +1,1 @@
+"""Alembic migrations of the dashboard schema (run by ``Store.open``)."""

@@ -1,0 +1,395 @@
+"""The OpenAPI 3.1 document of the dashboard API, served at ``/api/openapi.json``.
+
+Written by hand next to the views and checked by a test against the application's URL map
+(every ``/api`` route is documented and nothing else is) and against real responses (they
+validate against the schemas below). ``/api/anomalies`` and ``/api/forecast`` are left out
+until the analytics feature exists.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any, Dict, List
+
+from .. import __version__
+from ..quantities import QUANTITIES
+from .params import MAX_POINTS, MAX_RANGE, RESOLUTIONS
+
+__all__ = ["document"]
+
+_JSON = "application/json"
+
+
+def _ref(name: str) -> Dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Dict[str, Any], description: str) -> Dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+def _error(description: str) -> Dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_ISO = {"type": "string", "format": "date-time"}
+_NULLABLE_ISO = {"type": ["string", "null"], "format": "date-time"}
+
+_QUANTITY_LIST = ", ".join(f"`{name}` ({q.unit})" for name, q in QUANTITIES.items())
+
+_PARAMETERS: Dict[str, Dict[str, Any]] = {
+    "meter": {
+        "name": "meter",
+        "in": "query",
+        "required": False,
+        "description": "Id of the meter (see /api/meters); default the first meter.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999},
+    },
+    "from": {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "description": (
+            "Start of the range (inclusive). ISO 8601 date-time with offset "
+            "(`2026-10-25T00:00:00+02:00`, `...Z`), or a date / a date-time without offset, "
+            "meaning the meter's local time zone. Encode `+` as `%2B` in URLs."
+        ),
+        "schema": {"type": "string"},
+    },
+    "to": {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "description": (
+            "End of the range (exclusive), same forms as `from`; a plain date includes that "
+            "whole local day. Default: now (for /api/readings: `from` plus the longest "
+            "range of the resolution, when that is earlier than now)."
+        ),
+        "schema": {"type": "string"},
+    },
+    "resolution": {
+        "name": "resolution",
+        "in": "query",
+        "required": False,
+        "description": (
+            "`raw` (stored readings), `15m`, `1h` or `1d` (aggregates; a day is the meter's "
+            "local calendar day). Longest range: "
+            + ", ".join(f"{r} {MAX_RANGE[r].days} days" for r in RESOLUTIONS)
+            + ". Default `15m`."
+        ),
+        "schema": {"type": "string", "enum": list(RESOLUTIONS)},
+    },
+    "quantity": {
+        "name": "quantity",
+        "in": "query",
+        "required": False,
+        "description": (
+            "Comma-separated quantity names; default `active_energy_import,"
+            "active_energy_export` (`active_power_import,active_power_export` for raw). "
+            "Names: " + _QUANTITY_LIST + "."
+        ),
+        "schema": {"type": "string"},
+    },
+}
+
+
+def _params(*names: str) -> List[Dict[str, str]]:
+    return [{"$ref": f"#/components/parameters/{name}"} for name in names]
+
+
+_SCHEMAS: Dict[str, Dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "Machine-readable code (bad_request, ...)."},
+            "message": {"type": "string", "description": "What went wrong, for a person."},
+            "parameter": {"type": "string", "description": "The query parameter at fault."},
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "database", "collector", "version"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded", "down"]},
+            "database": {
+                "type": "object",
+                "properties": {
+                    "ok": {"type": "boolean"},
+                    "backend": {"type": "string"},
+                    "latency_ms": {"type": "number"},
+                    "error": {"type": "string"},
+                },
+            },
+            "collector": {
+                "type": "object",
+                "description": "The state the collector publishes: source, last_reading, "
+                "frames, spooled, open_gap, updated.",
+            },
+            "version": {"type": "string"},
+        },
+    },
+    "Meter": {
+        "type": "object",
+        "required": ["id", "serial", "name", "timezone", "first", "last"],
+        "properties": {
+            "id": {"type": "integer"},
+            "serial": {"type": "string"},
+            "name": {"type": "string"},
+            "timezone": {"type": "string", "description": "IANA time zone name."},
+            "first": _NULLABLE_ISO,
+            "last": _NULLABLE_ISO,
+        },
+    },
+    "Meters": {
+        "type": "object",
+        "required": ["meters"],
+        "properties": {"meters": {"type": "array", "items": _ref("Meter")}},
+    },
+    "Data": {
+        "type": "object",
+        "required": ["meter", "time", "values", "units", "obis"],
+        "properties": {
+            "meter": {"type": "integer"},
+            "time": _ISO,
+            "values": {"type": "object", "additionalProperties": _NULLABLE_NUMBER},
+            "units": {"type": "object", "additionalProperties": {"type": "string"}},
+            "obis": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["obis", "value", "unit"],
+                    "properties": {
+                        "obis": {"type": "string"},
+                        "value": {},
+                        "unit": {"type": ["string", "null"]},
+                    },
+                },
+            },
+        },
+    },
+    "Gap": {
+        "type": "object",
+        "required": ["from", "to", "reason"],
+        "properties": {
+            "from": _ISO,
+            "to": _NULLABLE_ISO,
+            "reason": {"type": ["string", "null"]},
+        },
+    },
+    "Readings": {
+        "type": "object",
+        "required": ["meter", "resolution", "from", "to", "time", "series", "units", "gaps",
+                     "truncated"],
+        "properties": {
+            "meter": {"type": "integer"},
+            "resolution": {"type": "string", "enum": list(RESOLUTIONS)},
+            "from": _ISO,
+            "to": _ISO,
+            "time": {
+                "type": "array",
+                "items": _ISO,
+                "description": "Reading times (raw) or interval starts (aggregates).",
+            },
+            "series": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _NULLABLE_NUMBER},
+                "description": "One list per quantity, aligned with `time`. Aggregates: "
+                "counters give the energy of the interval (Wh, varh), instants the mean.",
+            },
+            "units": {"type": "object", "additionalProperties": {"type": "string"}},
+            "gaps": {"type": "array", "items": _ref("Gap")},
+            "truncated": {
+                "type": "boolean",
+                "description": f"True when more than {MAX_POINTS} points matched.",
+            },
+        },
+    },
+    "StreamEvent": {
+        "type": "object",
+        "description": "One event of the stream (fields of the text/event-stream format).",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": ["reading"]},
+            "id": {"type": "string", "description": "Unix time of the reading."},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": _ref("Data"),
+                "description": "The /api/data object as JSON.",
+            },
+        },
+    },
+    "CostDay": {
+        "type": "object",
+        "required": ["date", "energy_kwh", "energy_cost", "fixed_cost", "cost", "complete"],
+        "properties": {
+            "date": {"type": "string", "format": "date"},
+            "energy_kwh": {"type": "number"},
+            "energy_cost": {"type": "number"},
+            "fixed_cost": {"type": "number"},
+            "cost": {"type": "number"},
+            "complete": {"type": "boolean"},
+        },
+    },
+    "Costs": {
+        "type": "object",
+        "required": ["meter", "from", "to", "currency", "price_per_kwh", "monthly_fee",
+                     "energy_kwh", "export_kwh", "energy_cost", "fixed_cost", "total",
+                     "complete", "days"],
+        "properties": {
+            "meter": {"type": "integer"},
+            "from": _ISO,
+            "to": _ISO,
+            "currency": {"type": "string"},
+            "price_per_kwh": {"type": "number"},
+            "monthly_fee": {"type": "number"},
+            "energy_kwh": {"type": "number", "description": "Imported active energy."},
+            "export_kwh": {"type": "number", "description": "Exported active energy."},
+            "energy_cost": {"type": "number"},
+            "fixed_cost": {"type": "number", "description": "Monthly fee, pro rata per day."},
+            "total": {"type": "number"},
+            "complete": {"type": "boolean", "description": "False when gaps or missing data."},
+            "days": {"type": "array", "items": _ref("CostDay")},
+        },
+    },
+}
+
+_COMMON_ERRORS = {
+    "400": _error("A parameter is invalid (see `parameter` and `message`)."),
+    "401": _error("No session and no valid API token."),
+    "404": _error("Unknown meter, or no data yet."),
+    "503": _error("The database is not available (see Retry-After)."),
+}
+
+
+def _build() -> Dict[str, Any]:
+    public: List[Dict[str, List[str]]] = []
+    paths: Dict[str, Any] = {
+        "/api/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Health of the database and the collector (no login).",
+                "security": public,
+                "responses": {
+                    "200": _json(_ref("Health"), "Status ok or degraded."),
+                    "503": _json(_ref("Health"), "The database does not answer."),
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document (no login).",
+                "security": public,
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document.")},
+            }
+        },
+        "/api/meters": {
+            "get": {
+                "operationId": "meters",
+                "summary": "The recorded meters.",
+                "responses": {
+                    "200": _json(_ref("Meters"), "Every meter."),
+                    "401": _COMMON_ERRORS["401"],
+                    "503": _COMMON_ERRORS["503"],
+                },
+            }
+        },
+        "/api/data": {
+            "get": {
+                "operationId": "data",
+                "summary": "The latest reading of a meter.",
+                "parameters": _params("meter"),
+                "responses": {
+                    "200": _json(_ref("Data"), "The latest reading."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/readings": {
+            "get": {
+                "operationId": "readings",
+                "summary": "Readings or aggregates of a range.",
+                "parameters": _params("meter", "from", "to", "resolution", "quantity"),
+                "responses": {
+                    "200": _json(_ref("Readings"), "The series."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/costs": {
+            "get": {
+                "operationId": "costs",
+                "summary": "Energy and cost of a range, per local day.",
+                "description": (
+                    "Flat price per kWh of imported energy plus the monthly fee, pro rata per "
+                    "day (fee / days of that month, times the share of the day in the range). "
+                    "Default range: today so far. At most 400 days."
+                ),
+                "parameters": _params("meter", "from", "to"),
+                "responses": {
+                    "200": _json(_ref("Costs"), "The costs."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/stream": {
+            "get": {
+                "operationId": "stream",
+                "summary": "Server-Sent Events: a `reading` event per new reading.",
+                "description": (
+                    "Event `reading`, data = the /api/data object, id = unix time of the "
+                    "reading; the latest reading is sent at once; a comment every 15 s keeps "
+                    "the connection alive; the stream ends after an hour (browsers reconnect)."
+                ),
+                "parameters": _params("meter"),
+                "responses": {
+                    "200": {
+                        "description": "The event stream.",
+                        "content": {"text/event-stream": {"schema": _ref("StreamEvent")}},
+                    },
+                    **_COMMON_ERRORS,
+                    "503": _error("Too many streams are open, or the database is not "
+                                  "available; see Retry-After."),
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "compteur dashboard API",
+            "version": __version__,
+            "description": (
+                "Read-only JSON API of the compteur dashboard. Times are ISO 8601 with the UTC "
+                "offset, in the meter's time zone. Authenticate with the browser session or "
+                "an API token (`Authorization: Bearer <token>`, created on /settings)."
+            ),
+            "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
+        },
+        "paths": paths,
+        "components": {
+            "schemas": _SCHEMAS,
+            "parameters": _PARAMETERS,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "A read-only API token."},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "compteur_session",
+                               "description": "The browser session after /login."},
+            },
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    }
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Dict[str, Any]:
+    return _build()
+
+
+def document() -> Dict[str, Any]:
+    """The OpenAPI document (a fresh copy the caller may modify)."""
+    return copy.deepcopy(_cached())
