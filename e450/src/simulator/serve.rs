@@ -152,18 +152,11 @@ impl Simulator {
     ///
     /// No pseudo-terminal could be opened.
     pub fn serve_pty(&self) -> io::Result<PtyServer> {
-        let (mut master, slave) = serialport::TTYPort::pair().map_err(io::Error::other)?;
-        let path = serialport::SerialPort::name(&slave)
-            .map(PathBuf::from)
-            .ok_or_else(|| io::Error::other("the pseudo-terminal has no name"))?;
-        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(50))
-            .map_err(io::Error::other)?;
-        let running = Arc::new(AtomicBool::new(true));
-        let flag = Arc::clone(&running);
         let sim = self.clone();
-        let thread = std::thread::Builder::new()
-            .name("compteur-simulate-pty".into())
-            .spawn(move || {
+        PtyServer::start(
+            "compteur-simulate-pty",
+            Duration::from_millis(50),
+            move |mut master, _line, flag| {
                 let Some(mut station) = sim.station(0, Framing::Hdlc) else {
                     return;
                 };
@@ -185,13 +178,8 @@ impl Simulator {
                         Err(_) => std::thread::sleep(Duration::from_millis(20)),
                     }
                 }
-            })?;
-        Ok(PtyServer {
-            path,
-            running,
-            thread: Some(thread),
-            _slave: slave,
-        })
+            },
+        )
     }
 }
 
@@ -241,20 +229,11 @@ impl Simulator {
         interval: Duration,
     ) -> io::Result<PtyServer> {
         let interval = interval.max(Duration::from_millis(50));
-        let (mut master, slave) = serialport::TTYPort::pair().map_err(io::Error::other)?;
-        let path = serialport::SerialPort::name(&slave)
-            .map(PathBuf::from)
-            .ok_or_else(|| io::Error::other("the pseudo-terminal has no name"))?;
-        serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(200))
-            .map_err(io::Error::other)?;
-        // The terminal must pass every byte through unchanged.
-        let line = slave.try_clone_native().map_err(io::Error::other)?;
-        let running = Arc::new(AtomicBool::new(true));
-        let flag = Arc::clone(&running);
         let sim = self.clone();
-        let thread = std::thread::Builder::new()
-            .name("compteur-simulate-push".into())
-            .spawn(move || {
+        PtyServer::start(
+            "compteur-simulate-push",
+            Duration::from_millis(200),
+            move |mut master, line, flag| {
                 let tick = Duration::from_millis(20);
                 let mut next = std::time::Instant::now();
                 while flag.load(Ordering::Relaxed) {
@@ -280,13 +259,8 @@ impl Simulator {
                         next = now;
                     }
                 }
-            })?;
-        Ok(PtyServer {
-            path,
-            running,
-            thread: Some(thread),
-            _slave: slave,
-        })
+            },
+        )
     }
 }
 
@@ -302,6 +276,33 @@ pub struct PtyServer {
 }
 
 impl PtyServer {
+    /// Opens a pseudo-terminal and runs `serve(master, line, running)` on a thread named
+    /// `name`: `master` is our end (reads time out after `timeout`), `line` a handle on the
+    /// client's end (for flushing what it did not read), `running` false once stopped.
+    fn start(
+        name: &str,
+        timeout: Duration,
+        serve: impl FnOnce(serialport::TTYPort, serialport::TTYPort, Arc<AtomicBool>) + Send + 'static,
+    ) -> io::Result<PtyServer> {
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(io::Error::other)?;
+        let path = serialport::SerialPort::name(&slave)
+            .map(PathBuf::from)
+            .ok_or_else(|| io::Error::other("the pseudo-terminal has no name"))?;
+        serialport::SerialPort::set_timeout(&mut master, timeout).map_err(io::Error::other)?;
+        let line = slave.try_clone_native().map_err(io::Error::other)?;
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&running);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || serve(master, line, flag))?;
+        Ok(PtyServer {
+            path,
+            running,
+            thread: Some(thread),
+            _slave: slave,
+        })
+    }
+
     /// The path of the terminal to open (`/dev/pts/N`).
     #[must_use]
     pub fn path(&self) -> &Path {
