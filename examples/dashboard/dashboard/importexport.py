@@ -101,6 +101,14 @@ def read_csv(f: IO[str]) -> Iterator[Tuple[str, Sample]]:
     """Readings of a raw CSV export; raises :class:`ImportError_` on a malformed row."""
     reader = csv.reader(f)
     try:
+        yield from _read_csv_rows(reader)
+    except csv.Error as e:
+        # A line the csv module cannot split (a stray quote or carriage return, a NUL).
+        raise ImportError_(f"not CSV: {e}", reader.line_num or None) from None
+
+
+def _read_csv_rows(reader: Any) -> Iterator[Tuple[str, Sample]]:
+    try:
         header = next(reader)
     except StopIteration:
         return
