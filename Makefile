@@ -18,13 +18,14 @@ export CARGO_TERM_COLOR ?= never
 
 .PHONY: all test demo demo-cli check-tools system-packages fmt-check clippy cargo-test no-std \
         doc fuzz-replay venv python-dev python-test wheel wheel-test pip-install-test \
-        dashboard-setup dashboard-test fuzz bench bench-scale bench-python bench-abi3 clean
+        dashboard-setup dashboard-test bundle bundle-test fuzz bench bench-scale bench-python \
+        bench-abi3 soak clean
 
 all: test
 
 ## test: everything CI checks — format, lints, all tests, no_std builds, docs, fuzz seeds.
 test: check-tools system-packages fmt-check clippy cargo-test no-std doc fuzz-replay python-test \
-      wheel-test pip-install-test dashboard-test
+      wheel-test pip-install-test dashboard-test bundle-test
 	@echo "make test: all checks passed"
 
 ## demo: the main job on the built-in simulated E450 (no hardware): the dashboard on
@@ -181,6 +182,23 @@ dashboard-test: dashboard-setup
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests in $(DASHBOARD)/tests"; exit 1; fi; \
 	exit $$status
 	$(VENV_PY) -m mypy --strict $(DASHBOARD)/dashboard
+
+## bundle: the single-file dashboard executable (PyInstaller, pinned in
+## examples/dashboard/deploy/requirements-bundle.txt) from the release wheel, in $(BUNDLE_DIR).
+BUNDLE_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/bundle
+bundle: wheel dashboard-setup
+	PYTHON=$(PYTHON) $(DASHBOARD)/deploy/bundle.sh $(BUNDLE_DIR) $$(ls -t $(WHEEL_DIR)/compteur-*.whl | head -1)
+
+## bundle-test: the bundle starts, serves /api/health and /api/openapi.json, runs the
+## collector with both exporters and the demo, and stops on SIGTERM.
+bundle-test: bundle
+	$(VENV_PY) $(DASHBOARD)/deploy/smoke_test.py $(BUNDLE_DIR)/compteur-dashboard
+
+## soak: 30 minutes of pushes every second through the collector, SQLite, MQTT and InfluxDB,
+## the broker and the database each restarted twice; fails on any lost reading. Not in `test`.
+SOAK_MINUTES ?= 30
+soak: dashboard-setup
+	$(VENV_PY) $(DASHBOARD)/soak/soak.py --minutes $(SOAK_MINUTES)
 
 ## venv: the Python virtual environment with the independent peers the interop tests use.
 venv: $(VENV)/.ready

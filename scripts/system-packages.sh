@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo need, if missing:
 #   scripts/system-packages.sh test|demo
-# test: Chromium (browser tests of the dashboard), PostgreSQL (its storage tests), gcc, make.
+# test: Chromium (browser tests of the dashboard), PostgreSQL (its storage tests), Mosquitto
+#       (MQTT / Home Assistant tests), InfluxDB 1.x (export tests), gcc, make.
 # demo: nothing beyond Rust, Python and Node.js, which must be there already.
 # As root it installs with apt-get; otherwise it uses sudo if it can, else it names what is
 # missing and stops.
@@ -17,6 +18,8 @@ if [ "$what" = test ]; then
   command -v make >/dev/null 2>&1 || need+=(make)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+  command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 fi
 if [ ${#missing_tools[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)

@@ -86,15 +86,29 @@ class Collector:
         if self.source is None:
             self.source = make_source(self.config)
         src = self.source
+        # exporters ([mqtt], [influxdb]) read the store from their own threads
+        from dashboard.integrations import load_exporters, run_exporters
+
+        export_store = self._store if self._store is not None and not self._own_store else (
+            Store.open(self.config.database.url, busy_timeout=self.busy_timeout, migrate=False)
+            if self.config.integrations else None)
+        exporters = load_exporters(self.config, export_store) if export_store is not None else []
+        export_stop = threading.Event()
         self._replay_spool(force=True)
         thread = threading.Thread(target=self._run_source, args=(src,), name="collector-source", daemon=True)
         thread.start()
         self.ready.set()
+        export_threads = run_exporters(exporters, export_stop)
         log.info("collector: running (%s source)", src.kind)
         try:
             self._loop()
         finally:
             self.stop_event.set()
+            export_stop.set()
+            for t in export_threads:
+                t.join(timeout=5.0)
+            if export_store is not None and export_store is not self._store:
+                export_store.close()
             thread.join(timeout=5.0)
             self._drain()
             self._flush()
