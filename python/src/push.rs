@@ -627,7 +627,11 @@ fn mbus_error_offset(e: &e450::mbus::Error) -> Option<usize> {
         | E::Truncated { offset, .. }
         | E::UnsupportedCi { offset, .. }
         | E::InvalidBcd { offset, .. }
-        | E::TooManyDife { offset, .. } => Some(offset),
+        | E::TooManyDife { offset, .. }
+        | E::TooManyVife { offset, .. }
+        | E::InvalidLvar { offset, .. }
+        | E::Invalid { offset, .. }
+        | E::Unexpected { offset, .. } => Some(offset),
         _ => None,
     }
 }
