@@ -640,8 +640,8 @@ impl Reading {
         // In base units from the raw value, so that decimals stay exact.
         #[allow(clippy::cast_precision_loss)]
         let exact = match (&v.raw, kilo) {
-            (Raw::Int(i), true) => Some(scale_exact(*i as f64, v.scaler)),
-            (Raw::UInt(u), true) => Some(scale_exact(*u as f64, v.scaler)),
+            (Raw::Int(i), true) => Some(scale(*i as f64, i32::from(v.scaler))),
+            (Raw::UInt(u), true) => Some(scale(*u as f64, i32::from(v.scaler))),
             _ => None,
         };
         match exact {
@@ -783,10 +783,15 @@ pub(crate) fn octets_text(bytes: &[u8]) -> Text {
     Text::from(hex(bytes))
 }
 
-/// `raw × 10^scaler`, dividing for negative scalers so that decimal values come out exact.
-fn scale_exact(raw: f64, scaler: i8) -> f64 {
-    let p = 10f64.powi(i32::from(scaler).saturating_abs());
-    if scaler < 0 { raw / p } else { raw * p }
+/// `raw × 10^exp`, dividing for negative exponents so that decimal values come out exact.
+pub(crate) fn scale(raw: f64, exp: i32) -> f64 {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let abs = exp.saturating_abs();
+    let p = usize::try_from(abs)
+        .ok()
+        .and_then(|i| POW10.get(i).copied())
+        .unwrap_or_else(|| 10f64.powi(abs));
+    if exp < 0 { raw / p } else { raw * p }
 }
 
 /// The unit symbol used in value lists: kWh / kvarh for energies.

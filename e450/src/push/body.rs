@@ -11,7 +11,8 @@ use obis::{ObisCode, Quantity, RegistryEntry, Unit};
 
 use super::{PushError, Template, TemplateEntry};
 use crate::reading::{
-    Layout, NO_FIELD, Raw, Reading, ReadingValue, Text, Timestamp, Value, display_unit, octets_text,
+    Layout, NO_FIELD, Raw, Reading, ReadingValue, Text, Timestamp, Value, display_unit,
+    octets_text, scale,
 };
 
 /// The meter clock.
@@ -499,17 +500,6 @@ pub(super) fn registry_class(entry: Option<&RegistryEntry>, v: &DataRef<'_>) -> 
         None if v.as_u64().is_some() || v.as_i64().is_some() => 3,
         None => 1,
     }
-}
-
-/// `raw × 10^exp`, dividing for negative exponents so that decimal values come out exact.
-fn scale(raw: f64, exp: i32) -> f64 {
-    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-    let abs = exp.saturating_abs();
-    let p = usize::try_from(abs)
-        .ok()
-        .and_then(|i| POW10.get(i).copied())
-        .unwrap_or_else(|| 10f64.powi(abs));
-    if exp < 0 { raw / p } else { raw * p }
 }
 
 /// Adds one pushed value to the reading, scaled with `meta`.

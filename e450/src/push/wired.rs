@@ -284,19 +284,11 @@ fn fixed(msg: &mut MbusMessage, fd: &mbus::FixedData) {
         #[allow(clippy::cast_precision_loss)]
         let sent = c.value as f64;
         let (value, unit, quantity) = match c.unit.info() {
-            Some(info) => {
-                let p = 10f64.powi(i32::from(info.exponent).saturating_abs());
-                let value = if info.exponent < 0 {
-                    sent / p
-                } else {
-                    sent * p
-                };
-                (
-                    value,
-                    unit_symbol(info.unit),
-                    Some(snake(&format!("{:?}", info.quantity))),
-                )
-            }
+            Some(info) => (
+                crate::reading::scale(sent, i32::from(info.exponent)),
+                unit_symbol(info.unit),
+                Some(snake(&format!("{:?}", info.quantity))),
+            ),
             None => (sent, None, None),
         };
         msg.records.push(MbusRecord {
