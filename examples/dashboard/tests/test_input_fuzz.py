@@ -71,3 +71,21 @@ def test_any_bytes_as_config(tmp_path: Path, data: bytes) -> None:
         Config.load(path)
     except ConfigError as e:
         assert str(e)
+
+
+PRICE_FIELD = st.one_of(
+    st.sampled_from(["start,price_per_kwh", "2026-10-25T00:00:00+02:00", "2026-10-25T01:00:00Z",
+                     "2026-10-25T00:15:00+02:00", "0.25", "-0.1", "nan", "1e999", "", "\"", "\r"]),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(PRICE_FIELD, max_size=3).map(",".join), max_size=6))
+def test_any_lines_as_dynamic_prices(lines: list[str]) -> None:
+    from dashboard.analytics.tariffs import TariffError, load_dynamic_prices_csv
+
+    try:
+        load_dynamic_prices_csv(io.StringIO("\n".join(lines)))
+    except TariffError as e:
+        assert str(e)
