@@ -1,7 +1,7 @@
 """The command line: ``python -m dashboard`` / ``compteur-dashboard``.
 
-Subcommands: ``init``, ``serve``, ``collect``, ``import``, ``export``, ``demo``, ``user add``,
-``token add``. Every command but ``demo`` reads the config file given with ``--config``
+Subcommands: ``init``, ``serve``, ``collect``, ``import``, ``export``, ``tariffs``, ``costs``,
+``analyze``, ``demo``, ``user add``, ``token add``. Every command but ``demo`` reads the config file given with ``--config``
 (default: ``$DASHBOARD_CONFIG``, else ``dashboard.toml`` in the current directory).
 """
 
@@ -50,12 +50,13 @@ def _open_store(config: Config) -> Any:
 
 
 def _parse_when(value: str, tz: Any, *, end: bool = False) -> datetime:
-    """An ISO date or date-time; naive values are the meter's local time."""
+    """An ISO date or date-time; naive values are the meter's local time. With ``end`` a plain
+    date means the end of that local day."""
     try:
         if len(value) == 10:
             d = date.fromisoformat(value)
-            s, _e = timeconv.local_day_bounds(d, tz)
-            return timeconv.from_unix(s)
+            s, e = timeconv.local_day_bounds(d, tz)
+            return timeconv.from_unix(e if end else s)
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise CliError(f"bad date/time {value!r}: use 2026-10-25 or 2026-10-25T12:00[+01:00]") from None
@@ -232,6 +233,155 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _meter(store: Any, serial: Optional[str]) -> Any:
+    meters = store.meters()
+    if not meters:
+        raise CliError("the database holds no meter yet")
+    if serial:
+        match = [m for m in meters if m.serial == serial]
+        if not match:
+            raise CliError(f"no meter {serial!r} (known: {', '.join(m.serial for m in meters)})")
+        return match[0]
+    return meters[0]
+
+
+def _describe_tariff(t: Any, currency: str) -> List[str]:
+    from dashboard.analytics.tariffs import Dynamic, Flat
+
+    until = f"until {t.valid_to - timedelta(days=1)}" if t.valid_to else "open-ended"
+    lines = [f"{t.name or '(no name)'}: from {t.valid_from}, {until}"]
+    if isinstance(t.energy, Flat):
+        lines.append(f"  energy: flat {t.energy.price:g} {currency}/kWh")
+    elif isinstance(t.energy, Dynamic):
+        prices = t.energy.prices
+        first, last = min(prices), max(prices)
+        lines.append(
+            f"  energy: dynamic, {len(prices)} quarter-hour prices from "
+            f"{timeconv.from_unix(first).isoformat()} to {timeconv.from_unix(last + 900).isoformat()}, "
+            f"{min(prices.values()):g} to {max(prices.values()):g} {currency}/kWh"
+        )
+    else:
+        lines.append("  energy: time of use (first matching band wins)")
+        for b in t.energy.bands:
+            lines.append(f"    {', '.join(sorted(b.days))} {b.start:%H:%M}-{b.end:%H:%M}: {b.price:g} {currency}/kWh")
+    extras = []
+    if t.fixed_per_day:
+        extras.append(f"fixed {t.fixed_per_day:g}/day")
+    if t.fixed_per_month:
+        extras.append(f"fixed {t.fixed_per_month:g}/month")
+    if t.capacity is not None:
+        extras.append(f"capacity {t.capacity.price_per_kw:g}/kW ({t.capacity.method})")
+    if t.feed_in is not None:
+        extras.append("feed-in " + (f"{t.feed_in:g}/kWh" if isinstance(t.feed_in, (int, float)) else "dynamic"))
+    if t.levy_per_kwh:
+        extras.append(f"levy {t.levy_per_kwh:g}/kWh")
+    if t.tax_percent:
+        extras.append(f"tax {t.tax_percent:g} %")
+    if extras:
+        lines.append("  " + ", ".join(extras))
+    return lines
+
+
+def cmd_tariffs(args: argparse.Namespace) -> int:
+    """Check the [costs] tariffs and print them (and the public holidays of a year)."""
+    config = _load(args)
+    c = config.costs
+    if not c.priced:
+        print("no tariff configured ([costs] price_per_kwh / monthly_fee or [[costs.tariff]] tables)")
+        return 0
+    for t in c.tariffs.tariffs:
+        print("\n".join(_describe_tariff(t, c.currency)))
+    year = args.year or date.today().year
+    days = sorted(c.holidays_in(year, year))
+    where = f"{c.holiday_country}{'-' + c.holiday_subdivision if c.holiday_subdivision else ''}" if c.holiday_country else "none"
+    print(f"public holidays {year} (calendar: {where}): {', '.join(d.isoformat() for d in days) or 'none'}")
+    return 0
+
+
+def cmd_costs(args: argparse.Namespace) -> int:
+    """Print the bill of a range per month (or per day) from the stored data."""
+    from zoneinfo import ZoneInfo
+
+    from dashboard.analytics.billing import bill_range
+
+    config = _load(args)
+    if not config.costs.priced:
+        raise CliError("no tariff configured in [costs]")
+    store = _open_store(config)
+    try:
+        meter = _meter(store, args.meter)
+        tz = ZoneInfo(meter.timezone)
+        start = _parse_when(args.start, tz) if args.start else (meter.first or timeconv.from_unix(0))
+        end = _parse_when(args.end, tz, end=True) if args.end else (
+            (meter.last + timedelta(seconds=1)) if meter.last else timeconv.from_unix(0)
+        )
+        if end <= start:
+            raise CliError("--to must be after --from")
+        if end - start > timedelta(days=3700):
+            raise CliError("the range is too long: at most ten years")
+        bill = bill_range(store, meter, start, end, config.costs)
+    finally:
+        store.close()
+    rows = bill.days.items() if args.daily else bill.months.items()
+    cur = config.costs.currency
+    print(f"{'period':<10} {'kWh in':>10} {'kWh out':>9} {'energy':>10} {'fixed':>8} {'capacity':>9} "
+          f"{'taxes':>8} {'feed-in':>8} {'total ' + cur:>11}")
+    for key, b in rows:
+        label = key.isoformat() if args.daily else key.strftime("%Y-%m")
+        flag = "" if b.complete else f"  incomplete ({b.missing_intervals} quarter-hours)"
+        print(f"{label:<10} {b.import_kwh:>10.3f} {b.export_kwh:>9.3f} {b.energy_cost:>10.2f} {b.fixed:>8.2f} "
+              f"{b.capacity:>9.2f} {b.taxes:>8.2f} {b.feed_in_credit:>8.2f} {b.total:>11.2f}{flag}")
+    t = bill.totals
+    print(f"{'total':<10} {t.import_kwh:>10.3f} {t.export_kwh:>9.3f} {t.energy_cost:>10.2f} {t.fixed:>8.2f} "
+          f"{t.capacity:>9.2f} {t.taxes:>8.2f} {t.feed_in_credit:>8.2f} {t.total:>11.2f}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Scan the stored data for anomalies and forecast the day after it (optionally backtest)."""
+    from zoneinfo import ZoneInfo
+
+    from dashboard.analytics.forecast import ForecastError
+    from dashboard.analytics.service import choose_model, forecast_meter, scan_meter
+
+    config = _load(args)
+    store = _open_store(config)
+    try:
+        meter = _meter(store, args.meter)
+        if meter.last is None:
+            raise CliError("the meter has no readings yet")
+        tz = ZoneInfo(meter.timezone)
+        end = _parse_when(args.end, tz, end=True) if args.end else meter.last + timedelta(seconds=1)
+        start = _parse_when(args.start, tz) if args.start else end - timedelta(days=30)
+        if end <= start:
+            raise CliError("--to must be after --from")
+        scan = scan_meter(store, config, meter, end)
+        lo, hi = int(start.timestamp()), int(end.timestamp())
+        found = [a for a in scan.anomalies if a.end > lo and a.start < hi]
+        print(f"anomalies from {start.astimezone(tz):%Y-%m-%d %H:%M} to {end.astimezone(tz):%Y-%m-%d %H:%M}: {len(found)}")
+        for a in found:
+            print(f"  {a.severity:<8} {a.kind:<18} {a.message}")
+        if scan.base_load_change_w is not None:
+            print(f"standby: {scan.base_load_change_w:+.0f} W over the last 30 days")
+        if args.backtest:
+            sel = choose_model(store, config, meter)
+            print(f"backtest ({sel['seconds']:.1f} s): chosen {sel['best']}")
+            for sc in sel["scores"]:
+                print(f"  {sc['model']:<18} MASE {sc['mase']:.3f}  NRMSE {100 * sc['nrmse']:.1f} %  ({sc['origins']} origins)")
+        try:
+            out = forecast_meter(store, config, meter, model=args.model)
+        except ForecastError as e:
+            print(f"forecast: not yet ({e})")
+        else:
+            f = out["forecast"]
+            first = timeconv.from_unix(f.times[0]).astimezone(tz)
+            print(f"forecast from {first:%Y-%m-%d %H:%M} ({f.model}): {f.total_wh / 1000:.2f} kWh over "
+                  f"{len(f.times) * f.step / 3600:.0f} h, 80 % band {sum(f.lower) / 1000:.2f} to {sum(f.upper) / 1000:.2f} kWh")
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Simulated meter, 60 days of history, collector and web server in one process."""
     from dashboard.demo import run_demo
@@ -283,6 +433,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--meter", help="meter serial (default the first meter)")
     s.add_argument("-o", "--output", help="output file (default standard output)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("tariffs", parents=[common], help="check the [costs] tariffs and print them")
+    s.add_argument("--year", type=int, help="the year whose public holidays are listed (default this year)")
+    s.set_defaults(func=cmd_tariffs)
+
+    s = sub.add_parser("costs", parents=[common], help="the bill of a range per month (or day) from the stored data")
+    s.add_argument("--from", dest="start", help="start: ISO date or date-time (naive = meter local time)")
+    s.add_argument("--to", dest="end", help="end: a date includes that whole day; default the newest reading")
+    s.add_argument("--meter", help="meter serial (default the first meter)")
+    s.add_argument("--daily", action="store_true", help="one line per local day instead of per month")
+    s.set_defaults(func=cmd_costs)
+
+    s = sub.add_parser("analyze", parents=[common], help="anomalies of the stored data and a forecast of the day after it")
+    s.add_argument("--from", dest="start", help="start of the range reported (default 30 days before --to)")
+    s.add_argument("--to", dest="end", help="end of the data considered (default the newest reading)")
+    s.add_argument("--meter", help="meter serial (default the first meter)")
+    s.add_argument("--backtest", action="store_true", help="also choose the forecast model by backtest (slow) and print the scores")
+    s.add_argument("--model", default=None, help="forecast with this model instead of the configured one")
+    s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("demo", parents=[common], help="run everything on the simulator (no meter needed)")
     s.add_argument("--dir", default="dashboard-demo", help="data folder (default ./dashboard-demo)")

@@ -89,16 +89,28 @@ class Collector:
         # exporters ([mqtt], [influxdb]) read the store from their own threads
         from dashboard.integrations import load_exporters, run_exporters
 
+        analytics = self.config.analytics.enabled
         export_store = self._store if self._store is not None and not self._own_store else (
             Store.open(self.config.database.url, busy_timeout=self.busy_timeout, migrate=False)
-            if self.config.integrations else None)
+            if self.config.integrations or analytics else None)
         exporters = load_exporters(self.config, export_store) if export_store is not None else []
         export_stop = threading.Event()
+        if analytics and export_store is not None:
+            # anomaly scans, alerts, webhook, forecast model choice ([analytics])
+            from dashboard.analytics.service import AnalyticsJob
+
+            extra_jobs = [AnalyticsJob(self.config, export_store)]
+        else:
+            extra_jobs = []
         self._replay_spool(force=True)
         thread = threading.Thread(target=self._run_source, args=(src,), name="collector-source", daemon=True)
         thread.start()
         self.ready.set()
         export_threads = run_exporters(exporters, export_stop)
+        for job in extra_jobs:
+            t = threading.Thread(target=_run_job, args=(job, export_stop), name="analytics", daemon=True)
+            t.start()
+            export_threads.append(t)
         log.info("collector: running (%s source)", src.kind)
         try:
             self._loop()
@@ -342,3 +354,13 @@ class Collector:
 
 def _one_line(s: str) -> str:
     return s.strip().splitlines()[0][:300] if s.strip() else s
+
+
+def _run_job(job: Any, stop: threading.Event) -> None:
+    """Run a periodic job (the analytics) until ``stop``; a failure is logged, never fatal."""
+    try:
+        job.run(stop)
+    except ImportError as e:
+        log.warning("analytics: disabled, a package is missing: %s", e)
+    except Exception:  # noqa: BLE001 - the collector keeps storing readings whatever happens here
+        log.exception("analytics: the job failed")

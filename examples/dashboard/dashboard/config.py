@@ -6,6 +6,7 @@ and the reason for every bad value. Keys and passwords are kept out of reprs and
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -13,8 +14,9 @@ import secrets
 import stat
 import sys
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +24,21 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .analytics.tariffs import (
+    DAY_KINDS,
+    PEAK_15M,
+    TOP3_HOURLY,
+    Band,
+    CapacityCharge,
+    Dynamic,
+    Flat,
+    Tariff,
+    TariffError,
+    TariffHistory,
+    TimeOfUse,
+    load_dynamic_prices_csv,
+)
 
 __all__ = [
     "ConfigError",
@@ -155,11 +172,74 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class CostsConfig:
-    """``[costs]``: a flat price per kWh and a fixed monthly fee."""
+    """``[costs]``: the tariffs in force over time, the currency and the public holidays.
+
+    Either the shorthand ``price_per_kwh`` / ``monthly_fee`` (one flat tariff, valid forever)
+    or ``[[costs.tariff]]`` tables with validity periods (see ``docs/analytics.md``).
+    ``price_per_kwh`` and ``monthly_fee`` are those of the shorthand (0 with tariff tables).
+    """
 
     price_per_kwh: float = 0.0
     monthly_fee: float = 0.0
     currency: str = "CHF"
+    tariffs: TariffHistory = field(default_factory=lambda: TariffHistory([]))
+    holidays: FrozenSet[date] = frozenset()
+    """Extra local dates priced as public holidays (``holidays = [...]``)."""
+    holiday_country: Optional[str] = None
+    """ISO 3166 country of the public-holiday calendar (``holidays`` package), e.g. ``"CH"``."""
+    holiday_subdivision: Optional[str] = None
+    """Its subdivision (canton, Land, ...), e.g. ``"ZH"``."""
+
+    @property
+    def priced(self) -> bool:
+        """Whether any tariff is configured (without one, costs are not computed)."""
+        return bool(self.tariffs.tariffs)
+
+    def holidays_in(self, first: int, last: int) -> FrozenSet[date]:
+        """The public holidays of the years ``first`` to ``last``: the calendar's and the extra ones."""
+        if self.holiday_country is None:
+            return self.holidays
+        return self.holidays | _calendar_holidays(
+            self.holiday_country, self.holiday_subdivision, max(first, 1900), min(last, 2200)
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar_holidays(country: str, subdivision: Optional[str], first: int, last: int) -> FrozenSet[date]:
+    import holidays as _holidays
+
+    cal = _holidays.country_holidays(country, subdiv=subdivision, years=range(first, last + 1))
+    return frozenset(cal.keys())
+
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    """``[analytics]``: the anomaly scan, alert delivery and forecasts (see ``docs/analytics.md``).
+
+    ``thresholds`` are the ``[analytics.thresholds]`` overrides of the detectors' settings
+    (``dashboard.analytics.anomalies.Settings`` field names), validated when loading.
+    """
+
+    enabled: bool = True
+    scan_interval: float = 900.0
+    history_days: int = 365
+    webhook_url: Optional[str] = None
+    webhook_min_severity: str = "warning"
+    webhook_secret: Optional[str] = field(default=None, repr=False)
+    webhook_timeout: float = 10.0
+    mqtt_min_severity: str = "info"
+    forecast_model: str = "auto"
+    forecast_reselect_days: float = 7.0
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+
+    def settings(self, holidays: FrozenSet[date] = frozenset()) -> Any:
+        """The detectors' ``Settings`` with the overrides and ``holidays``."""
+        from .analytics.anomalies import Settings
+
+        return Settings(**{**dict(self.thresholds), "holidays": holidays})
 
 
 @dataclass(frozen=True)
@@ -173,6 +253,7 @@ class Config:
     collector: CollectorConfig = field(default_factory=CollectorConfig)
     web: WebConfig = field(default_factory=WebConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
     integrations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     """The raw ``[mqtt]`` and ``[influxdb]`` tables, validated by ``dashboard.integrations``
     (kept out of the repr: they may hold a password or a token)."""
@@ -257,8 +338,23 @@ _SECTIONS: Dict[str, Tuple[str, ...]] = {
         "reconnect_max", "prune_interval",
     ),
     "web": ("host", "port", "language", "secret_key_file", "cookie_secure", "threads"),
-    "costs": ("price_per_kwh", "monthly_fee", "currency"),
+    "costs": (
+        "price_per_kwh", "monthly_fee", "currency", "tariff", "holidays", "holiday_country",
+        "holiday_subdivision",
+    ),
+    "analytics": (
+        "enabled", "scan_interval", "history_days", "webhook_url", "webhook_min_severity",
+        "webhook_secret", "webhook_timeout", "mqtt_min_severity", "forecast_model",
+        "forecast_reselect_days", "thresholds",
+    ),
 }
+
+TARIFF_KEYS = (
+    "name", "valid_from", "valid_to", "price_per_kwh", "bands", "prices_csv", "fixed_per_day",
+    "fixed_per_month", "capacity_price_per_kw", "capacity_method", "feed_in_per_kwh",
+    "feed_in_csv", "levy_per_kwh", "tax_percent",
+)
+"""Keys of a ``[[costs.tariff]]`` table."""
 
 INTEGRATION_SECTIONS = ("mqtt", "influxdb")
 """Sections validated by the integration that owns them (``dashboard.integrations``)."""
@@ -270,6 +366,9 @@ INTEGRATION_SECRETS = ("password", "token")
 def _holds_secret(data: Mapping[str, Any]) -> bool:
     src = data.get("source")
     if isinstance(src, dict) and any(src.get(k) for k in SECRET_KEYS):
+        return True
+    analytics = data.get("analytics")
+    if isinstance(analytics, dict) and analytics.get("webhook_secret"):
         return True
     return any(
         isinstance(data.get(name), dict) and any(data[name].get(k) for k in INTEGRATION_SECRETS)
@@ -501,11 +600,238 @@ def _build(data: Mapping[str, Any], path: Optional[Path]) -> Config:
         threads=w.int_("threads", 16, 1, 1024),
     )
 
-    k = _section(data, "costs")
-    costs = CostsConfig(
-        price_per_kwh=k.float_("price_per_kwh", 0.0, lo=0.0) or 0.0,
-        monthly_fee=k.float_("monthly_fee", 0.0, lo=0.0) or 0.0,
-        currency=k.str_("currency", "CHF") or "CHF",
-    )
+    costs = _costs(_section(data, "costs"), base)
+    analytics = _analytics(_section(data, "analytics"))
     return Config(path=path, meter=meter, source=source, database=database,
-                  collector=collector, web=web, costs=costs, integrations=integrations)
+                  collector=collector, web=web, costs=costs, analytics=analytics,
+                  integrations=integrations)
+
+
+# -- [costs] ----------------------------------------------------------------------------------
+
+
+def _costs(k: _Section, base: Path) -> CostsConfig:
+    currency = k.str_("currency", "CHF") or "CHF"
+    tables = k.data.get("tariff")
+    country = k.str_("holiday_country", None)
+    subdivision = k.str_("holiday_subdivision", None)
+    if subdivision is not None and country is None:
+        raise ConfigError("costs.holiday_subdivision", "needs costs.holiday_country as well")
+    if country is not None:
+        _check_calendar(country, subdivision)
+    extra = _dates(k, "holidays")
+    if tables is None:
+        price = k.float_("price_per_kwh", 0.0, lo=0.0) or 0.0
+        fee = k.float_("monthly_fee", 0.0, lo=0.0) or 0.0
+        shorthand = [Tariff(valid_from=date(1970, 1, 1), energy=Flat(price), fixed_per_month=fee)]
+        history = TariffHistory(shorthand if (price or fee) else [])
+        return CostsConfig(price, fee, currency, history, extra, country, subdivision)
+    for key in ("price_per_kwh", "monthly_fee"):
+        if k.has(key):
+            raise ConfigError(
+                f"costs.{key}",
+                "give prices either here (one flat tariff) or in [[costs.tariff]] tables, not both",
+            )
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError("costs.tariff", "must be an array of tables ([[costs.tariff]])")
+    tariffs = [_tariff(i, t, base) for i, t in enumerate(tables, start=1)]
+    try:
+        history = TariffHistory(tariffs)
+    except TariffError as e:
+        raise ConfigError("costs.tariff", str(e)) from None
+    return CostsConfig(0.0, 0.0, currency, history, extra, country, subdivision)
+
+
+def _check_calendar(country: str, subdivision: Optional[str]) -> None:
+    try:
+        import holidays as _holidays
+    except ImportError:  # pragma: no cover - a dependency of the dashboard
+        raise ConfigError("costs.holiday_country", "needs the holidays package (pip install holidays)") from None
+    supported = _holidays.list_supported_countries()
+    if country not in supported:
+        raise ConfigError("costs.holiday_country", f"unknown country code {country!r} (ISO 3166, e.g. \"CH\")")
+    subs = supported[country]
+    if subdivision is not None and subdivision not in subs:
+        raise ConfigError(
+            "costs.holiday_subdivision",
+            f"unknown subdivision {subdivision!r} of {country}: one of {', '.join(subs)}",
+        )
+
+
+def _date(key: str, v: Any) -> date:
+    if isinstance(v, date) and not hasattr(v, "hour"):
+        return v
+    if isinstance(v, str):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise ConfigError(key, f"must be a date (2026-01-01), not {v!r}")
+
+
+def _dates(k: _Section, name: str) -> FrozenSet[date]:
+    v = k.data.get(name, [])
+    if not isinstance(v, list):
+        raise ConfigError(f"{k.name}.{name}", "must be a list of dates")
+    return frozenset(_date(f"{k.name}.{name}[{i}]", x) for i, x in enumerate(v))
+
+
+def _clock(key: str, v: Any) -> time:
+    if isinstance(v, time):
+        return v
+    if isinstance(v, str):
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", v.strip())
+        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+            t = time(int(m.group(1)), int(m.group(2)))
+            if t.minute % 15 == 0:
+                return t
+            raise ConfigError(key, f"must be on a quarter hour, not {v!r}")
+    raise ConfigError(key, f"must be a local time \"HH:MM\", not {v!r}")
+
+
+def _csv_prices(key: str, base: Path, value: str) -> Dynamic:
+    p = _path(base, value)
+    try:
+        with open(p, encoding="utf-8", newline="") as f:
+            return load_dynamic_prices_csv(f)
+    except OSError as e:
+        raise ConfigError(key, f"cannot read {p}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(key, f"{p} is not UTF-8 text") from None
+    except TariffError as e:
+        raise ConfigError(key, f"{p}: {e}") from None
+
+
+def _tariff(i: int, data: Mapping[str, Any], base: Path) -> Tariff:
+    name = f"costs.tariff[{i}]"
+    for key in data:
+        if key not in TARIFF_KEYS:
+            raise ConfigError(f"{name}.{key}", "unknown key")
+    t = _Section(name, data)
+    if "valid_from" not in data:
+        raise ConfigError(f"{name}.valid_from", "required: the first local day of the tariff")
+    valid_from = _date(f"{name}.valid_from", data["valid_from"])
+    valid_to = _date(f"{name}.valid_to", data["valid_to"]) if "valid_to" in data else None
+    given = [key for key in ("price_per_kwh", "bands", "prices_csv") if key in data]
+    if len(given) != 1:
+        raise ConfigError(
+            name, "needs exactly one energy price: price_per_kwh (flat), bands (time of use) or prices_csv (dynamic)"
+        )
+    energy: Union[Flat, TimeOfUse, Dynamic]
+    if given[0] == "price_per_kwh":
+        energy = Flat(t.float_("price_per_kwh", 0.0, lo=0.0) or 0.0)
+    elif given[0] == "bands":
+        energy = _bands(f"{name}.bands", data["bands"])
+    else:
+        energy = _csv_prices(f"{name}.prices_csv", base, t.str_("prices_csv", "") or "")
+    feed_in: Union[float, Dynamic, None] = None
+    if "feed_in_per_kwh" in data and "feed_in_csv" in data:
+        raise ConfigError(f"{name}.feed_in_csv", "give feed_in_per_kwh or feed_in_csv, not both")
+    if "feed_in_per_kwh" in data:
+        feed_in = t.float_("feed_in_per_kwh", 0.0, lo=0.0)
+    elif "feed_in_csv" in data:
+        feed_in = _csv_prices(f"{name}.feed_in_csv", base, t.str_("feed_in_csv", "") or "")
+    capacity = None
+    if "capacity_price_per_kw" in data:
+        method = t.str_("capacity_method", PEAK_15M, (PEAK_15M, TOP3_HOURLY)) or PEAK_15M
+        capacity = CapacityCharge(t.float_("capacity_price_per_kw", 0.0, lo=0.0) or 0.0, method)
+    elif "capacity_method" in data:
+        raise ConfigError(f"{name}.capacity_method", "needs capacity_price_per_kw as well")
+    try:
+        return Tariff(
+            valid_from=valid_from,
+            valid_to=valid_to,
+            energy=energy,
+            name=t.str_("name", "") or "",
+            fixed_per_day=t.float_("fixed_per_day", 0.0, lo=0.0) or 0.0,
+            fixed_per_month=t.float_("fixed_per_month", 0.0, lo=0.0) or 0.0,
+            capacity=capacity,
+            feed_in=feed_in,
+            tax_percent=t.float_("tax_percent", 0.0, lo=0.0) or 0.0,
+            levy_per_kwh=t.float_("levy_per_kwh", 0.0, lo=0.0) or 0.0,
+        )
+    except TariffError as e:
+        raise ConfigError(name, str(e)) from None
+
+
+def _bands(key: str, value: Any) -> TimeOfUse:
+    if not isinstance(value, list) or not value or not all(isinstance(b, dict) for b in value):
+        raise ConfigError(key, "must be a non-empty list of tables {days, start, end, price_per_kwh}")
+    bands: List[Band] = []
+    for j, b in enumerate(value, start=1):
+        bk = f"{key}[{j}]"
+        for name in b:
+            if name not in ("days", "start", "end", "price_per_kwh"):
+                raise ConfigError(f"{bk}.{name}", "unknown key")
+        for name in ("days", "start", "end", "price_per_kwh"):
+            if name not in b:
+                raise ConfigError(f"{bk}.{name}", "required")
+        days = b["days"]
+        if isinstance(days, str):
+            days = [days]
+        if not isinstance(days, list) or not days or not all(isinstance(d, str) and d in DAY_KINDS for d in days):
+            raise ConfigError(f"{bk}.days", f"must be a list of {', '.join(sorted(DAY_KINDS))}, not {b['days']!r}")
+        price = _Section(bk, b).float_("price_per_kwh", 0.0, lo=0.0) or 0.0
+        bands.append(Band(frozenset(days), _clock(f"{bk}.start", b["start"]), _clock(f"{bk}.end", b["end"]), price))
+    return TimeOfUse(tuple(bands))
+
+
+# -- [analytics] ------------------------------------------------------------------------------
+
+
+def _analytics(a: _Section) -> AnalyticsConfig:
+    url = a.str_("webhook_url", None)
+    if url is not None and not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError("analytics.webhook_url", "must be an http:// or https:// URL")
+    model = a.str_("forecast_model", "auto") or "auto"
+    from .analytics import FORECAST_MODELS
+
+    if model not in ("auto", *FORECAST_MODELS):
+        raise ConfigError("analytics.forecast_model", f"must be \"auto\" or one of {', '.join(FORECAST_MODELS)}, not {model!r}")
+    raw = a.data.get("thresholds", {})
+    if not isinstance(raw, dict):
+        raise ConfigError("analytics.thresholds", "must be a table ([analytics.thresholds])")
+    thresholds = _thresholds(raw)
+    return AnalyticsConfig(
+        enabled=a.bool_("enabled", True),
+        scan_interval=a.float_("scan_interval", 900.0, lo=60.0) or 900.0,
+        history_days=a.int_("history_days", 365, 28, 3660),
+        webhook_url=url,
+        webhook_min_severity=a.str_("webhook_min_severity", "warning", SEVERITIES) or "warning",
+        webhook_secret=a.secret("webhook_secret"),
+        webhook_timeout=a.float_("webhook_timeout", 10.0, positive=True) or 10.0,
+        mqtt_min_severity=a.str_("mqtt_min_severity", "info", SEVERITIES) or "info",
+        forecast_model=model,
+        forecast_reselect_days=a.float_("forecast_reselect_days", 7.0, positive=True) or 7.0,
+        thresholds=thresholds,
+    )
+
+
+def _thresholds(raw: Mapping[str, Any]) -> Dict[str, Any]:
+    if not raw:
+        return {}
+    from dataclasses import fields as _fields
+
+    from .analytics.anomalies import Settings
+
+    defaults = {f.name: getattr(Settings(), f.name) for f in _fields(Settings) if f.name != "holidays"}
+    out: Dict[str, Any] = {}
+    for k, v in raw.items():
+        key = f"analytics.thresholds.{k}"
+        if k not in defaults:
+            raise ConfigError(key, "unknown setting (see the list in docs/analytics.md)")
+        d = defaults[k]
+        if isinstance(d, bool) or d is None:  # expect_export: None is "automatic"
+            if not isinstance(v, bool):
+                raise ConfigError(key, f"must be true or false, not {v!r}")
+        elif isinstance(d, int):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ConfigError(key, f"must be an integer, not {v!r}")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ConfigError(key, f"must be a number, not {v!r}")
+        out[k] = float(v) if isinstance(d, float) else v
+    try:
+        Settings(**out)
+    except ValueError as e:
+        raise ConfigError("analytics.thresholds", str(e)) from None
+    return out

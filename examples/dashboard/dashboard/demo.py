@@ -50,10 +50,30 @@ language = "fr"
 secret_key_file = "secret_key"
 
 [costs]
-price_per_kwh = 0.2816
-monthly_fee = 9.50
 currency = "CHF"
+holiday_country = "CH"
+holiday_subdivision = "ZH"
+
+[[costs.tariff]]
+name = "Double tarif"
+valid_from = 2020-01-01
+bands = [
+  {{ days = ["weekday"], start = "07:00", end = "20:00", price_per_kwh = 0.3142 }},
+  {{ days = ["weekday", "weekend", "holiday"], start = "00:00", end = "00:00", price_per_kwh = 0.2264 }},
+]
+fixed_per_month = 9.50
+feed_in_per_kwh = 0.12
+
+[analytics]
+scan_interval = 300
 """
+
+
+def _say(line: str) -> None:
+    """One line on standard output in a single write: the collector's log lines, written from
+    other threads to the same terminal or file, cannot split it (a test reads the password)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def write_demo_config(directory: Path, *, port: int, days: int, interval: float) -> Path:
@@ -163,9 +183,9 @@ def run_demo(
     collector.ready.wait(10)
 
     if hashed is not None:
-        print(f"demo: log in as admin / {password}", flush=True)
+        _say(f"demo: log in as admin / {password}")
     else:
-        print("demo: the web package is missing: no user created", flush=True)
+        _say("demo: the web package is missing: no user created")
 
     stop = threading.Event()
     try:
@@ -173,14 +193,14 @@ def run_demo(
             try:
                 from dashboard.web.server import serve
             except ImportError as e:
-                print(f"demo: the web server is not available ({e}); running the collector only", flush=True)
+                _say(f"demo: the web server is not available ({e}); running the collector only")
             else:
-                print(f"demo: dashboard on http://127.0.0.1:{port}/  (Ctrl-C stops)", flush=True)
+                _say(f"demo: dashboard on http://127.0.0.1:{port}/  (Ctrl-C stops)")
                 if duration is not None:
                     threading.Timer(duration, lambda: _interrupt()).start()
                 serve(config, store, host="127.0.0.1", port=port)
                 return 0
-        print("demo: collector running (Ctrl-C stops)", flush=True)
+        _say("demo: collector running (Ctrl-C stops)")
         stop.wait(duration)
         return 0
     except KeyboardInterrupt:

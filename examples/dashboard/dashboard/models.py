@@ -35,6 +35,7 @@ __all__ = [
     "UserRow",
     "ApiTokenRow",
     "CollectorStateRow",
+    "AlertRow",
     "metadata",
 ]
 
@@ -161,6 +162,37 @@ class GapRow(Base):
     end: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
     """Time of the first reading after it; NULL while the gap is open."""
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class AlertRow(Base):
+    """An anomaly found in a meter's data, kept so that it can be acknowledged and delivered.
+
+    ``key`` (``<kind>:<start>``) is unique per meter: scanning the same data again updates the
+    row instead of adding one, and keeps its acknowledgement.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("meter_id", "key"), Index("ix_alerts_meter_start", "meter_id", "start"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meter_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("meters.id", ondelete="CASCADE"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    start: Mapped[int] = mapped_column(Integer, nullable=False)
+    end: Mapped[int] = mapped_column(Integer, nullable=False)
+    severity: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(String(500), nullable=False)
+    value: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    expected: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    unit: Mapped[str] = mapped_column(String(20), nullable=False)
+    score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    found_utc: Mapped[int] = mapped_column(Integer, nullable=False)
+    """When the alert was first found (Unix s)."""
+    acknowledged_utc: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    acknowledged_by: Mapped[Optional[int]] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class UserRow(Base):

@@ -51,6 +51,7 @@ from sqlalchemy.pool import StaticPool
 
 from dashboard import timeconv
 from dashboard.models import (
+    AlertRow,
     AggregateRow,
     ApiTokenRow,
     CollectorStateRow,
@@ -71,6 +72,7 @@ __all__ = [
     "EnergyTotal",
     "Gap",
     "User",
+    "Alert",
     "ApiToken",
     "RESOLUTIONS",
 ]
@@ -85,6 +87,7 @@ _M = cast(Table, MeterRow.__table__)
 _S = cast(Table, CollectorStateRow.__table__)
 _U = cast(Table, UserRow.__table__)
 _K = cast(Table, ApiTokenRow.__table__)
+_L = cast(Table, AlertRow.__table__)
 _QCOLS = tuple(QUANTITIES)
 _AGG_COLS = _QCOLS + tuple(q + "_max" for q in INSTANTS)
 _INF = (math.inf, -math.inf)
@@ -213,6 +216,37 @@ class ApiToken:
     created: datetime
     last_used: Optional[datetime]
     revoked: bool
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A stored anomaly of a meter (see :class:`dashboard.models.AlertRow`); times in Unix s."""
+
+    id: int
+    meter_id: int
+    key: str
+    kind: str
+    start: int
+    end: int
+    severity: str
+    message: str
+    value: Optional[float]
+    expected: Optional[float]
+    unit: str
+    score: Optional[float]
+    found: int
+    acknowledged: Optional[int]
+    acknowledged_by: Optional[int]
+
+
+_ALERT_FIELDS = ("kind", "start", "end", "severity", "message", "value", "expected", "unit", "score")
+
+
+def _finite_or_none(v: Any) -> Optional[float]:
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
 
 
 def _dt(ts: Optional[int]) -> Optional[datetime]:
@@ -579,6 +613,18 @@ class Store:
                 return
             lo = int(rows[-1][0]) + 1
 
+    def reading_times(self, meter_id: int, start: datetime, end: datetime, limit: int = 500_000) -> List[int]:
+        """The timestamps (Unix s) of the raw readings in ``[start, end)``, oldest first."""
+        lo, hi = _ts(start), _ts(end)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(_T.c.ts)
+                .where(_T.c.meter_id == meter_id, _T.c.ts >= lo, _T.c.ts < hi)
+                .order_by(_T.c.ts)
+                .limit(limit)
+            ).all()
+        return [int(r[0]) for r in rows]
+
     # series -----------------------------------------------------------------------------------
 
     def series(
@@ -638,6 +684,33 @@ class Store:
             truncated=truncated,
             complete=complete,
         )
+
+    def energy_intervals(
+        self, meter_id: int, start: datetime, end: datetime
+    ) -> List[Tuple[int, Optional[float], Optional[float], bool]]:
+        """15-minute ``(start, import Wh, export Wh, complete)`` with start in ``[start, end)``.
+
+        The same values as :meth:`series` at ``15m``, read through the driver's cursor (no row
+        objects): the bills of a year read 35,040 of them.
+        """
+        lo, hi = _ts(start), _ts(end)
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            "SELECT start, active_energy_import, active_energy_export, complete FROM aggregates "
+            f"WHERE meter_id = {mark} AND resolution = '15m' AND start >= {mark} AND start < {mark} "
+            "ORDER BY start"
+        )
+        try:
+            with self.engine.connect() as conn:
+                cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cur.execute(sql, (meter_id, lo, hi))
+                    rows = cur.fetchall()
+                finally:
+                    cur.close()
+        except SQLAlchemyError as e:
+            raise StoreError(_short(e)) from None
+        return [(int(r[0]), r[1], r[2], bool(r[3])) for r in rows]
 
     def aggregates(
         self, meter_id: int, resolution: str, start: datetime, end: datetime
@@ -1128,6 +1201,112 @@ class Store:
             conn.execute(update(t).where(t.c.id == token_id).values(last_used_utc=int(time.time())))
 
     # helpers ----------------------------------------------------------------------------------
+
+    # alerts -----------------------------------------------------------------------------------
+
+    def upsert_alerts(self, meter_id: int, anomalies: Sequence[Mapping[str, Any]], now: Optional[int] = None) -> List[int]:
+        """Store anomalies (``key``, ``kind``, ``start``, ``end``, ``severity``, ``message``,
+        ``value``, ``expected``, ``unit``, ``score``) of a meter; returns the ids of the new ones.
+
+        An anomaly already stored (same ``key``) is updated (its end, value, message may have
+        grown) and keeps its acknowledgement.
+        """
+        found = int(time.time()) if now is None else int(now)
+        new: List[int] = []
+        if not anomalies:
+            return new
+        try:
+            with self._lock, self._begin() as conn:
+                have = {
+                    str(r[0]): int(r[1])
+                    for r in conn.execute(
+                        select(_L.c.key, _L.c.id).where(
+                            _L.c.meter_id == meter_id, _L.c.key.in_([str(a["key"]) for a in anomalies])
+                        )
+                    )
+                }
+                for a in anomalies:
+                    row = {
+                        "kind": str(a["kind"])[:40],
+                        "start": int(a["start"]),
+                        "end": int(a["end"]),
+                        "severity": str(a["severity"])[:20],
+                        "message": str(a["message"])[:500],
+                        "value": _finite_or_none(a.get("value")),
+                        "expected": _finite_or_none(a.get("expected")),
+                        "unit": str(a.get("unit") or "")[:20],
+                        "score": _finite_or_none(a.get("score")),
+                    }
+                    key = str(a["key"])[:100]
+                    if key in have:
+                        conn.execute(update(_L).where(_L.c.id == have[key]).values(**row))
+                    else:
+                        res = conn.execute(_L.insert().values(meter_id=meter_id, key=key, found_utc=found, **row))
+                        pk = res.inserted_primary_key
+                        if pk is not None:
+                            new.append(int(pk[0]))
+                        have[key] = -1
+        except SQLAlchemyError as e:
+            raise StoreError(_short(e)) from None
+        return new
+
+    def alerts(
+        self,
+        meter_id: Optional[int] = None,
+        start: Optional[int] = None,
+        end: Optional[int] = None,
+        *,
+        open_only: bool = False,
+        after_id: Optional[int] = None,
+        limit: int = 1000,
+    ) -> List[Alert]:
+        """Stored alerts overlapping ``[start, end)`` (Unix s), newest first; with ``after_id``
+        the alerts stored after that id, oldest first (the delivery cursors use it)."""
+        q = select(_L)
+        if meter_id is not None:
+            q = q.where(_L.c.meter_id == meter_id)
+        if start is not None:
+            q = q.where(_L.c.end > start)
+        if end is not None:
+            q = q.where(_L.c.start < end)
+        if open_only:
+            q = q.where(_L.c.acknowledged_utc.is_(None))
+        if after_id is not None:
+            q = q.where(_L.c.id > after_id).order_by(_L.c.id)
+        else:
+            q = q.order_by(_L.c.start.desc(), _L.c.id.desc())
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.limit(max(0, int(limit)))).all()
+        return [self._alert(r) for r in rows]
+
+    def alert(self, alert_id: int) -> Optional[Alert]:
+        """One stored alert, or None."""
+        with self.engine.connect() as conn:
+            r = conn.execute(select(_L).where(_L.c.id == alert_id)).first()
+        return self._alert(r) if r is not None else None
+
+    @staticmethod
+    def _alert(r: Any) -> Alert:
+        return Alert(
+            id=int(r.id), meter_id=int(r.meter_id), key=str(r.key), kind=str(r.kind), start=int(r.start),
+            end=int(r.end), severity=str(r.severity), message=str(r.message), value=r.value,
+            expected=r.expected, unit=str(r.unit), score=r.score, found=int(r.found_utc),
+            acknowledged=r.acknowledged_utc, acknowledged_by=r.acknowledged_by,
+        )
+
+    def acknowledge_alert(self, alert_id: int, user_id: Optional[int], now: Optional[int] = None) -> Optional[Alert]:
+        """Mark an alert as acknowledged (kept if already acknowledged); None when unknown."""
+        ts = int(time.time()) if now is None else int(now)
+        try:
+            with self._lock, self._begin() as conn:
+                conn.execute(
+                    update(_L)
+                    .where(_L.c.id == alert_id, _L.c.acknowledged_utc.is_(None))
+                    .values(acknowledged_utc=ts, acknowledged_by=user_id)
+                )
+        except SQLAlchemyError as e:
+            raise StoreError(_short(e)) from None
+        return self.alert(alert_id)
 
     def _begin(self) -> Any:
         return self.engine.begin()

@@ -16,9 +16,11 @@ folder, on free ports of 127.0.0.1:
    towards closed ports: it stores readings, both exporters report ``retrying`` with the
    connection error in the database's collector state (so their modules and client libraries
    are in the executable), SIGTERM ends it with status 0;
-5. ``demo --port P --days 1 --interval 1`` (the native ``compteur`` module's simulator and
+5. ``demo --port P --days 35 --interval 1`` (the native ``compteur`` module's simulator and
    decoder, the collector): ``/api/health`` reaches ``ok`` with a stored reading; SIGTERM
-   again.
+   again;
+6. ``analyze`` on the demo's database: the anomaly scan and an exponential-smoothing forecast
+   (NumPy, scikit-learn, statsmodels inside the executable) print their lines.
 
 Prints one line per step and exits 0 when all pass, 1 with the reason otherwise.
 """
@@ -270,7 +272,7 @@ def smoke(command: Sequence[str], work: Path) -> List[str]:
 
     port = free_port()
     t0 = time.monotonic()
-    proc = _spawn(cmd + ["demo", "--dir", str(work / "demo"), "--port", str(port), "--days", "1",
+    proc = _spawn(cmd + ["demo", "--dir", str(work / "demo"), "--port", str(port), "--days", "35",
                              "--interval", "1"], work, work / "demo.log")
     try:
         health = wait_health(proc, port, want="ok", reading=True)
@@ -283,7 +285,22 @@ def smoke(command: Sequence[str], work: Path) -> List[str]:
     took = stop(proc)
     lines.append(f"demo: /api/health ok after {started:.1f} s (last reading "
                  f"{health['collector']['last_reading']}), SIGTERM exit in {took:.1f} s")
+    lines.append(check_analyze(cmd, work))
     return lines
+
+
+def check_analyze(cmd: List[str], work: Path) -> str:
+    """``analyze`` on the demo's database: the anomaly scan (NumPy, scikit-learn) and a forecast
+    (statsmodels' exponential smoothing) run inside the executable."""
+    t0 = time.monotonic()
+    r = subprocess.run(cmd + ["-c", str(work / "demo" / "dashboard.toml"), "analyze", "--model", "ets"],
+                       cwd=work / "demo", capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 or not r.stdout.startswith("anomalies from "):
+        raise SmokeError(f"analyze failed ({r.returncode}): {(r.stdout + r.stderr)[-1500:]}")
+    last = r.stdout.strip().splitlines()[-1]
+    if not last.startswith("forecast"):
+        raise SmokeError(f"analyze printed no forecast line: {r.stdout[-800:]}")
+    return f"analyze: scan and forecast in {time.monotonic() - t0:.1f} s ({last[:90]})"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

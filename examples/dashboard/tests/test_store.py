@@ -270,7 +270,7 @@ def test_fresh_database_at_head_matches_the_models(tmp_path: Path) -> None:
     assert _compare(url) == []
     engine = create_engine(url)
     with engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     engine.dispose()
     Store.open(url).close()  # a second open is a no-op upgrade
 

@@ -18,7 +18,7 @@ import sys
 import time as _time
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from zoneinfo import ZoneInfo
 
 from .tariffs import (
@@ -153,8 +153,12 @@ def compute(
     holidays: Iterable[date] = (),
     start: Optional[int] = None,
     end: Optional[int] = None,
+    estimated: AbstractSet[int] = frozenset(),
 ) -> Bill:
     """Cost ``intervals`` (15-minute ``(start, import_wh, export_wh)``) under ``history`` in ``zone``.
+
+    ``estimated`` holds the starts of intervals whose energy is not measured but spread over a
+    gap (the register delta across the gap, split evenly): they are costed and flagged.
 
     ``holidays`` are local dates priced with the ``holiday`` bands. Fixed charges accrue for
     every local day that has an interval, pro rata by the part of the day inside
@@ -193,6 +197,7 @@ def compute(
     peak_get = month_peak.get
     hours: Dict[int, float] = {}
     last_ts: Optional[int] = None
+    has_estimates = bool(estimated)
 
     for ts, imp, exp in rows:
         if ts == last_ts:
@@ -232,7 +237,7 @@ def compute(
             offset = _offset(datetime.fromtimestamp(ts, zone))
 
         day_seen[cur_day] += 1
-        flagged = imp is None or exp is None
+        flagged = imp is None or exp is None or (has_estimates and ts in estimated)
         if tariff is None:
             flagged = True
             if imp is not None:

@@ -12,7 +12,6 @@ restart loses no reading. See ``docs/home-assistant.md``.
 
 from __future__ import annotations
 
-import calendar
 import json
 import logging
 import math
@@ -33,7 +32,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from dashboard import timeconv
-from dashboard.config import Config, ConfigError
+from dashboard.analytics.billing import bill_range
+from dashboard.config import Config, ConfigError, CostsConfig
 from dashboard.integrations.base import Exporter, ExportRow
 from dashboard.quantities import QUANTITIES
 from dashboard.store import MeterInfo, Store
@@ -364,9 +364,11 @@ def submeters_of(obis: Sequence[Tuple[str, Any, Optional[str]]], overrides: Mapp
 
 
 def entities_for(
-    quantities: Sequence[str], submeters: Sequence[SubMeter], currency: Optional[str]
+    quantities: Sequence[str], submeters: Sequence[SubMeter], currency: Optional[str],
+    alerts: bool = False,
 ) -> List[Entity]:
-    """The sensors of one meter: its quantities, the cost (when a price is set), sub-meters."""
+    """The sensors of one meter: its quantities, the cost (when a price is set), sub-meters,
+    and the number of open alerts (when the analytics run)."""
     out: List[Entity] = []
     for q in QUANTITIES:
         if q not in quantities:
@@ -379,6 +381,8 @@ def entities_for(
             "cost_today", "Cost today", "cost", "cost_today", "monetary", "total", currency, 2,
             {"last_reset_value_template": "{{ value_json.last_reset }}"},
         ))
+    if alerts:
+        out.append(Entity("open_alerts", "Open alerts", "alerts", "open", None, "measurement", None, 0))
     for sm in submeters:
         label = "Gas" if sm.medium == "gas" else "Water"
         out.append(Entity(
@@ -388,20 +392,17 @@ def entities_for(
     return out
 
 
-def cost_today(store: Store, meter: MeterInfo, ts: int, price: float, fee: float) -> Tuple[float, float, datetime]:
+def cost_today(store: Store, meter: MeterInfo, ts: int, costs: CostsConfig) -> Tuple[float, float, datetime]:
     """(cost, imported kWh, local midnight) of the meter's local day up to the reading ``ts``.
 
-    Like ``/api/costs``: imported kWh × price plus the monthly fee divided by the days of the
-    month, pro rata of the part of the local day elapsed at ``ts``.
+    The same bill as ``/api/costs`` from local midnight to ``ts`` (the configured tariffs, fixed
+    charges pro rata of the part of the day elapsed, capacity charges of the day's peaks).
     """
     zone = ZoneInfo(meter.timezone)
     day: date = timeconv.local_day_of(ts, zone)
-    lo, hi = timeconv.local_day_bounds(day, zone)
-    energy = store.energy(meter.id, timeconv.from_unix(lo), timeconv.from_unix(ts))
-    kwh = float(energy.import_wh or 0.0) / 1000.0
-    share = min(1.0, max(0.0, (ts - lo) / float(hi - lo)))
-    fixed = fee / calendar.monthrange(day.year, day.month)[1] * share
-    return round(kwh * price + fixed, 4), kwh, timeconv.from_unix(lo).astimezone(zone)
+    lo, _hi = timeconv.local_day_bounds(day, zone)
+    bill = bill_range(store, meter, timeconv.from_unix(lo), timeconv.from_unix(ts), costs)
+    return round(bill.totals.total, 4), bill.totals.import_kwh, timeconv.from_unix(lo).astimezone(zone)
 
 
 # -- the exporter -----------------------------------------------------------------------------
@@ -423,6 +424,8 @@ class MqttExporter(Exporter):
         self._connected = threading.Event()
         self._discovery_due = threading.Event()
         self._discovered: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {}
+        self._alert_summaries: Dict[int, str] = {}
+        self.alerts_published = 0
         self._seen: Dict[int, Set[str]] = {}
         self._conn_error: Optional[str] = None
         self._client: Optional[paho.Client] = None
@@ -604,8 +607,8 @@ class MqttExporter(Exporter):
         msgs: List[Tuple[str, str]] = []
         c = self.config.costs
         zone = ZoneInfo(meter.timezone)
-        if c.price_per_kwh > 0 or c.monthly_fee > 0:
-            cost, kwh, midnight = cost_today(self.store, meter, last.ts, c.price_per_kwh, c.monthly_fee)
+        if c.priced:
+            cost, kwh, midnight = cost_today(self.store, meter, last.ts, c)
             msgs.append((self.meter_topic(meter, "cost"), json.dumps({
                 "time": timeconv.from_unix(last.ts).astimezone(zone).isoformat(),
                 "cost_today": cost,
@@ -648,8 +651,9 @@ class MqttExporter(Exporter):
             seen |= {q for q, v in latest.values.items() if v is not None}
             obis = latest.obis
         c = self.config.costs
-        currency = c.currency if (c.price_per_kwh > 0 or c.monthly_fee > 0) else None
-        return entities_for(sorted(seen), submeters_of(obis, self.settings.submeters), currency)
+        currency = c.currency if c.priced else None
+        return entities_for(sorted(seen), submeters_of(obis, self.settings.submeters), currency,
+                            alerts=self.config.analytics.enabled)
 
     def discovery_messages(self, meter: MeterInfo, entities: Sequence[Entity]) -> List[Tuple[str, str]]:
         """(topic, JSON payload) of every discovery config of a meter."""
@@ -700,8 +704,48 @@ class MqttExporter(Exporter):
         log.info("mqtt: published %d discovery configs for meter %s", len(entities), meter.serial)
 
     def idle(self) -> None:
-        """Publish the discovery configs again when due (connect, ``homeassistant/status``)."""
+        """Publish the discovery configs again when due (connect, ``homeassistant/status``),
+        then the new alerts and the open-alert counts."""
         self._rediscover()
+        if self.config.analytics.enabled and self._connected.is_set():
+            self._deliver_alerts()
+
+    ALERT_CURSOR = "alerts.mqtt.cursor"
+
+    def _deliver_alerts(self) -> None:
+        """Publish each new notifiable alert to ``<base>/<serial>/alert`` and, per meter, the
+        open count and the newest open alert to ``<base>/<serial>/alerts`` (both retained). The
+        cursor advances only after the broker acknowledged: nothing is lost on a failure."""
+        from dashboard.analytics.service import alert_payload, notifiable
+
+        state = self.store.state()
+        cursor = state.get(self.ALERT_CURSOR)
+        if not isinstance(cursor, int) or isinstance(cursor, bool):
+            newest = self.store.alerts(limit=1)
+            cursor = max((a.id for a in newest), default=0)
+            self.store.set_state({self.ALERT_CURSOR: cursor})
+        meters = {m.id: m for m in self.store.meters()}
+        pending = self.store.alerts(after_id=cursor, limit=100)
+        msgs: List[Tuple[str, str]] = []
+        for a in pending:
+            meter = meters.get(a.meter_id)
+            if meter is not None and notifiable(a, self.config.analytics.mqtt_min_severity):
+                msgs.append((self.meter_topic(meter, "alert"), json.dumps(alert_payload(a, meter))))
+        summaries: Dict[int, str] = {}
+        for meter in meters.values():
+            open_alerts = self.store.alerts(meter.id, open_only=True, limit=1000)
+            summaries[meter.id] = json.dumps({
+                "open": len(open_alerts),
+                "latest": alert_payload(open_alerts[0], meter) if open_alerts else None,
+            })
+            if self._alert_summaries.get(meter.id) != summaries[meter.id]:
+                msgs.append((self.meter_topic(meter, "alerts"), summaries[meter.id]))
+        if msgs:
+            self._publish_all(msgs)
+        self._alert_summaries.update(summaries)
+        if pending:
+            self.store.set_state({self.ALERT_CURSOR: pending[-1].id})
+            self.alerts_published += sum(1 for t, _ in msgs if t.endswith("/alert"))
 
     def _rediscover(self) -> None:
         if not self.settings.discovery or not self._discovery_due.is_set() or not self._connected.is_set():

@@ -31,15 +31,12 @@ from .params import (
 )
 from .state import state
 
-__all__ = ["bp", "PUBLIC_ENDPOINTS", "NOT_IMPLEMENTED_ENDPOINTS", "COSTS_MAX_DAYS", "json_response"]
+__all__ = ["bp", "PUBLIC_ENDPOINTS", "COSTS_MAX_DAYS", "ANOMALIES_MAX_DAYS", "json_response"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 #: Endpoints answering without a session or token.
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
-
-#: Endpoints of the analytics feature: 501 and absent from the OpenAPI document until then.
-NOT_IMPLEMENTED_ENDPOINTS = frozenset({"api.anomalies", "api.forecast"})
 
 #: The longest range of ``/api/costs``.
 COSTS_MAX_DAYS = 400
@@ -249,12 +246,17 @@ def _now() -> datetime:
 
 @bp.get("/costs")
 def costs() -> Response:
-    """Energy and cost of a range: the flat price per kWh plus the monthly fee pro rata per day.
+    """Energy and money of a range under the configured tariffs, per day and per month.
 
-    The fee of a day is ``monthly_fee / days in that month``, prorated by the share of the
-    (23, 24 or 25 hour) local day that the range covers. The energy is the imported active
-    energy from the register deltas of the store.
+    Whole quarter-hours come from the stored 15-minute register deltas, range edges from the
+    readings around them; each quarter-hour is priced by the tariff valid on its local day
+    (flat, time of use with weekday/weekend/holiday bands, or dynamic prices), fixed charges
+    accrue pro rata per local day, capacity charges per month, feed-in is credited and taxes
+    added. Quarter-hours without data are counted in ``missing_intervals`` and make the day
+    ``complete: false``; they are never guessed.
     """
+    from ..analytics.billing import bill_range
+
     st = state()
     raw_from, raw_to = _arg("from"), _arg("to")
     meter = st.meter(parse_meter_id(_arg("meter")))
@@ -278,123 +280,63 @@ def costs() -> Response:
             parameter="to",
         )
     cost_config = st.config.costs
-    price = float(cost_config.price_per_kwh)
-    fee = float(cost_config.monthly_fee)
-    days: List[Dict[str, Any]] = []
-    total_kwh = 0.0
-    total_export = 0.0
-    total_fixed = 0.0
-    complete = True
-    pieces = _day_pieces(start, end, zone)
-    whole = _whole_days(st.store, meter.id, pieces)
-    for day, piece_start, piece_end, share in pieces:
-        known = whole.get(_ts(piece_start)) if share == 1.0 else None
-        outside = (
-            meter.first is None
-            or meter.last is None
-            or piece_end <= meter.first
-            # (the meter list is cached for seconds: leave the newest readings a margin)
-            or piece_start > meter.last + timedelta(minutes=5)
-        )
-        if known is not None:
-            import_wh, export_wh, day_complete = known
-        elif outside:
-            # Before the first or after the last reading: no data, nothing to ask the store.
-            import_wh, export_wh, day_complete = None, None, False
-        else:
-            energy = st.store.energy(meter.id, piece_start, piece_end)
-            import_wh, export_wh = energy.import_wh, energy.export_wh
-            day_complete = bool(energy.complete)
-        kwh = float(import_wh or 0.0) / 1000.0
-        export_kwh = float(export_wh or 0.0) / 1000.0
-        fixed = fee / _days_in_month(day) * share
-        days.append(
-            {
-                "date": day.isoformat(),
-                "energy_kwh": _round(kwh),
-                "energy_cost": _round(kwh * price),
-                "fixed_cost": _round(fixed),
-                "cost": _round(kwh * price + fixed),
-                "complete": day_complete,
-            }
-        )
-        total_kwh += kwh
-        total_export += export_kwh
-        total_fixed += fixed
-        complete = complete and day_complete
+    bill = bill_range(st.store, meter, start, end, cost_config)
     fmt = st.formatter(meter.timezone)
-    body = {
+    body: Dict[str, Any] = {
         "meter": meter.id,
         "from": fmt.one(_ts(start)),
         "to": fmt.one(_ts(end)),
         "currency": cost_config.currency,
-        "price_per_kwh": price,
-        "monthly_fee": fee,
-        "energy_kwh": _round(total_kwh),
-        "export_kwh": _round(total_export),
-        "energy_cost": _round(total_kwh * price),
-        "fixed_cost": _round(total_fixed),
-        "total": _round(total_kwh * price + total_fixed),
-        "complete": complete,
-        "days": days,
+        "price_per_kwh": cost_config.price_per_kwh,
+        "monthly_fee": cost_config.monthly_fee,
+        "priced": cost_config.priced,
+        **_breakdown(bill.totals),
+        "tariffs": [_tariff_json(t) for t in _tariffs_used(bill)],
+        "days": [{"date": d.isoformat(), **_breakdown(b)} for d, b in bill.days.items()],
+        "months": [{"month": m.strftime("%Y-%m"), **_breakdown(b)} for m, b in bill.months.items()],
     }
     return json_response(body)
 
 
-def _whole_days(
-    store: Any, meter_id: int, pieces: List[Tuple[date, datetime, datetime, float]]
-) -> Dict[int, Tuple[Optional[float], Optional[float], bool]]:
-    """Energy of the whole local days among ``pieces``, from the daily aggregates (one query).
+def _breakdown(b: Any) -> Dict[str, Any]:
+    return {
+        "energy_kwh": _round(b.import_kwh),
+        "export_kwh": _round(b.export_kwh),
+        "energy_cost": _round(b.energy_cost),
+        "feed_in_credit": _round(b.feed_in_credit),
+        "fixed_cost": _round(b.fixed),
+        "capacity_cost": _round(b.capacity),
+        "taxes": _round(b.taxes),
+        "total": _round(b.total),
+        "cost": _round(b.total),
+        "complete": b.complete,
+        "missing_intervals": b.missing_intervals,
+    }
 
-    Keyed by the day's start (unix s); days without a daily aggregate are left out (the
-    caller asks :meth:`Store.energy` for them, as for the partial days at the edges).
-    """
-    full = [p for p in pieces if p[3] == 1.0]
-    if not full:
-        return {}
-    series = store.series(
-        meter_id, full[0][1], full[-1][2], "1d",
-        ["active_energy_import", "active_energy_export"], len(pieces) + 2,
-    )
-    complete = series.complete or [False] * len(series.times)
-    out: Dict[int, Tuple[Optional[float], Optional[float], bool]] = {}
-    for i, ts in enumerate(series.times):
-        imp = series.columns["active_energy_import"][i]
-        exp = series.columns["active_energy_export"][i]
-        if imp is None:
-            continue
-        out[int(ts)] = (imp, exp, bool(complete[i]))
-    return out
+
+def _tariffs_used(bill: Any) -> List[Any]:
+    seen: List[Any] = []
+    for d in bill.days:
+        t = bill.history.at(d)
+        if t is not None and all(t is not s for s in seen):
+            seen.append(t)
+    return seen
+
+
+def _tariff_json(t: Any) -> Dict[str, Any]:
+    from ..analytics.tariffs import Dynamic, Flat
+
+    kind = "flat" if isinstance(t.energy, Flat) else "dynamic" if isinstance(t.energy, Dynamic) else "time_of_use"
+    return {
+        "name": t.name or None,
+        "valid_from": t.valid_from.isoformat(),
+        "valid_to": None if t.valid_to is None else t.valid_to.isoformat(),
+        "energy": kind,
+    }
 
 
 def _round(value: float) -> float:
     return round(value, 6)
-
-
-def _days_in_month(day: date) -> int:
-    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return (following - date(day.year, day.month, 1)).days
-
-
-def _day_pieces(
-    start: datetime, end: datetime, zone: Any
-) -> List[Tuple[date, datetime, datetime, float]]:
-    """Split ``[start, end)`` at local midnights: (local date, piece start, piece end, share)."""
-    pieces: List[Tuple[date, datetime, datetime, float]] = []
-    lo, hi = _ts(start), _ts(end)
-    if hi <= lo:
-        return pieces
-    day = timeconv.local_day_of(lo, zone)
-    while True:
-        day_start, day_end = timeconv.local_day_bounds(day, zone)
-        if day_start >= hi:
-            break
-        a, b = max(lo, day_start), min(hi, day_end)
-        if b > a:
-            pieces.append((day, timeconv.from_unix(a), timeconv.from_unix(b),
-                           (b - a) / (day_end - day_start)))
-        day += timedelta(days=1)
-    return pieces
 
 
 @bp.get("/stream")
@@ -409,11 +351,180 @@ def stream() -> Response:
 
 @bp.get("/anomalies")
 def anomalies() -> Response:
-    """Not available yet: 501 until the analytics feature exists."""
-    raise ApiError(501, "anomaly detection comes with the analytics feature; it is not available yet")
+    """Anomalies of a range (default: the last 30 days), the daily standby and its trend.
+
+    The meter's ``[analytics] history_days`` before ``to`` are scanned (the reference of the
+    detectors); anomalies ending inside the range are answered, each stored as an alert so
+    that it can be acknowledged (``POST /api/anomalies/<id>/acknowledge``).
+    """
+    from ..analytics.service import alert_row, scan_meter
+
+    st = state()
+    meter = st.meter(parse_meter_id(_arg("meter")))
+    zone = st.zone(meter.timezone)
+    raw_from, raw_to = _arg("from"), _arg("to")
+    end = parse_time(raw_to, "to", zone, end=True) if raw_to is not None else _now()
+    start = parse_time(raw_from, "from", zone) if raw_from is not None else end - timedelta(days=30)
+    if start > end:
+        raise ApiError(400, "from must not be after to", parameter="from")
+    if end - start > timedelta(days=ANOMALIES_MAX_DAYS):
+        raise ApiError(400, f"the range is too large for anomalies: at most {ANOMALIES_MAX_DAYS} days",
+                       parameter="from")
+    include = _arg("acknowledged") or "include"
+    if include not in ("include", "exclude"):
+        raise ApiError(400, "acknowledged must be include or exclude", parameter="acknowledged")
+    scan = _cached_scan(st, meter, start, end, scan_meter)
+    lo, hi = _ts(start), _ts(end)
+    found = [a for a in scan.anomalies if a.end > lo and a.start < hi]
+    if found:
+        st.store.upsert_alerts(meter.id, [alert_row(a) for a in found])
+    stored = {a.key: a for a in st.store.alerts(meter.id, lo, hi, limit=10_000)}
+    fmt = st.formatter(meter.timezone)
+    out: List[Dict[str, Any]] = []
+    for a in found:
+        row = stored.get(a.key)
+        if include == "exclude" and row is not None and row.acknowledged is not None:
+            continue
+        out.append(_anomaly_json(fmt, a, row))
+    out.sort(key=lambda x: (x["start"], x["kind"]), reverse=True)
+    first_day = start.astimezone(zone).date()
+    last_day = (end - timedelta(seconds=1)).astimezone(zone).date()
+    body = {
+        "meter": meter.id,
+        "from": fmt.one(lo),
+        "to": fmt.one(hi),
+        "anomalies": out,
+        "open": sum(1 for x in out if x["acknowledged"] is None),
+        "base_load": [
+            {"date": b.day.isoformat(), "watts": _finite_or_none(b.watts)}
+            for b in scan.base_load
+            if first_day <= b.day <= last_day
+        ],
+        "base_load_change_w": _finite_or_none(scan.base_load_change_w),
+    }
+    return json_response(body)
+
+
+#: The longest range of ``/api/anomalies``.
+ANOMALIES_MAX_DAYS = 400
+
+_SCAN_CACHE_SECONDS = 120.0
+
+
+def _cached_scan(st: Any, meter: Any, start: datetime, end: datetime, scan_meter: Any) -> Any:
+    """The scan up to ``end``, reused for two minutes while no new reading arrived."""
+    import time as _time
+
+    latest = st.store.latest_ts(meter.id)
+    key = (meter.id, _ts(end) if latest is None or _ts(end) <= latest else latest + 1)
+    cache: Dict[Any, Tuple[float, Any]] = current_app.extensions.setdefault("compteur.scans", {})
+    hit = cache.get(key)
+    now = _time.monotonic()
+    if hit is not None and now - hit[0] < _SCAN_CACHE_SECONDS:
+        return hit[1]
+    scan_end = end if latest is None else min(end, timeconv.from_unix(latest + 1))
+    result = scan_meter(st.store, st.config, meter, scan_end)
+    for k in [k for k, (t, _) in cache.items() if now - t >= _SCAN_CACHE_SECONDS]:
+        cache.pop(k, None)
+    cache[key] = (now, result)
+    return result
+
+
+def _finite_or_none(v: Any) -> Optional[float]:
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _anomaly_json(fmt: Any, a: Any, row: Any) -> Dict[str, Any]:
+    return {
+        "id": None if row is None else row.id,
+        "key": a.key,
+        "kind": a.kind,
+        "severity": a.severity,
+        "start": fmt.one(a.start),
+        "end": fmt.one(a.end),
+        "value": _finite_or_none(a.value),
+        "expected": _finite_or_none(a.expected),
+        "unit": a.unit,
+        "score": _finite_or_none(a.score),
+        "message": a.message,
+        "acknowledged": None if row is None or row.acknowledged is None else fmt.one(row.acknowledged),
+    }
+
+
+@bp.post("/anomalies/<int:alert_id>/acknowledge")
+def acknowledge(alert_id: int) -> Response:
+    """Acknowledge an alert (a browser session with its CSRF token; API tokens are read-only)."""
+    from flask import g
+
+    st = state()
+    alert = st.store.alert(alert_id)
+    if alert is None:
+        raise ApiError(404, f"no alert {alert_id}")
+    principal = getattr(g, "principal", None)
+    done = st.store.acknowledge_alert(alert_id, principal.user_id if principal is not None else None)
+    if done is None:
+        raise ApiError(404, f"no alert {alert_id}")
+    meter = next((m for m in st.meters() if m.id == done.meter_id), None)
+    fmt = st.formatter(meter.timezone if meter is not None else st.config.meter.timezone)
+    return json_response({
+        "id": done.id,
+        "key": done.key,
+        "meter": done.meter_id,
+        "acknowledged": None if done.acknowledged is None else fmt.one(done.acknowledged),
+        "acknowledged_by": principal.username if principal is not None else None,
+    })
 
 
 @bp.get("/forecast")
 def forecast() -> Response:
-    """Not available yet: 501 until the analytics feature exists."""
-    raise ApiError(501, "the forecast comes with the analytics feature; it is not available yet")
+    """The forecast from the end of the data to the end of tomorrow (or the next week), with a
+    prediction band and what tomorrow is expected to cost."""
+    from ..analytics import FORECAST_MODELS
+    from ..analytics.forecast import ForecastError, available_models
+    from ..analytics.service import forecast_meter
+
+    st = state()
+    meter = st.meter(parse_meter_id(_arg("meter")))
+    horizon = _arg("horizon") or "day"
+    if horizon not in ("day", "week"):
+        raise ApiError(400, "horizon must be day or week", parameter="horizon")
+    res = _arg("resolution") or "15m"
+    if res not in ("15m", "1h"):
+        raise ApiError(400, "resolution must be 15m or 1h", parameter="resolution")
+    model = _arg("model")
+    if model is not None and model != "auto" and model not in FORECAST_MODELS:
+        raise ApiError(400, f"model must be auto or one of {', '.join(FORECAST_MODELS)}", parameter="model")
+    if model is not None and model != "auto" and model not in available_models():
+        raise ApiError(400, f"the {model} model is not installed", parameter="model")
+    try:
+        out = forecast_meter(st.store, st.config, meter, horizon=horizon,
+                             step=900 if res == "15m" else 3600, model=model)
+    except ForecastError as e:
+        raise ApiError(409, f"no forecast yet: {e}", error="insufficient_history") from None
+    f = out["forecast"]
+    fmt = st.formatter(meter.timezone)
+    selection = out["selection"]
+    body = {
+        "meter": meter.id,
+        "model": f.model,
+        "resolution": res,
+        "horizon": horizon,
+        "level": f.level,
+        "unit": "Wh",
+        "points": [
+            {"start": fmt.one(t), "mean": _finite_or_none(m), "lower": _finite_or_none(lo),
+             "upper": _finite_or_none(up)}
+            for t, m, lo, up in zip(f.times, f.mean, f.lower, f.upper)
+        ],
+        "total_kwh": _finite_or_none(f.total_wh / 1000.0),
+        "tomorrow": {**out["tomorrow"], "currency": st.config.costs.currency},
+        "selection": None if selection is None else {
+            "best": selection.get("best"),
+            "chosen": fmt.one(int(selection.get("chosen_utc") or 0)),
+            "scores": selection.get("scores") or [],
+        },
+    }
+    return json_response(body)

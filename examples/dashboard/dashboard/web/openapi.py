@@ -2,8 +2,7 @@
 
 Written by hand next to the views and checked by a test against the application's URL map
 (every ``/api`` route is documented and nothing else is) and against real responses (they
-validate against the schemas below). ``/api/anomalies`` and ``/api/forecast`` are left out
-until the analytics feature exists.
+validate against the schemas below).
 """
 
 from __future__ import annotations
@@ -92,12 +91,68 @@ _PARAMETERS: Dict[str, Dict[str, Any]] = {
         ),
         "schema": {"type": "string"},
     },
+    "acknowledged": {
+        "name": "acknowledged",
+        "in": "query",
+        "required": False,
+        "description": "`include` (default) or `exclude` the anomalies already acknowledged.",
+        "schema": {"type": "string", "enum": ["include", "exclude"]},
+    },
+    "horizon": {
+        "name": "horizon",
+        "in": "query",
+        "required": False,
+        "description": "`day` (default): from the end of the data to the end of tomorrow; `week`: 7 days.",
+        "schema": {"type": "string", "enum": ["day", "week"]},
+    },
+    "forecast_resolution": {
+        "name": "resolution",
+        "in": "query",
+        "required": False,
+        "description": "`15m` (default) or `1h` intervals.",
+        "schema": {"type": "string", "enum": ["15m", "1h"]},
+    },
+    "model": {
+        "name": "model",
+        "in": "query",
+        "required": False,
+        "description": (
+            "`auto` (default: the model the backtest chose for this meter, else the better "
+            "baseline), or one of `seasonal_naive`, `same_hour_average`, `ets`, "
+            "`gradient_boosting`, `prophet` (when installed)."
+        ),
+        "schema": {"type": "string", "enum": ["auto", "seasonal_naive", "same_hour_average", "ets",
+                                              "gradient_boosting", "prophet"]},
+    },
+    "alert_id": {
+        "name": "alert_id",
+        "in": "path",
+        "required": True,
+        "description": "Id of the alert (the `id` of an anomaly).",
+        "schema": {"type": "integer", "minimum": 1},
+    },
 }
 
 
 def _params(*names: str) -> List[Dict[str, str]]:
     return [{"$ref": f"#/components/parameters/{name}"} for name in names]
 
+
+_BREAKDOWN: Dict[str, Any] = {
+    "energy_kwh": {"type": "number", "description": "Imported active energy."},
+    "export_kwh": {"type": "number", "description": "Exported active energy."},
+    "energy_cost": {"type": "number", "description": "Imported energy at the tariff's prices."},
+    "feed_in_credit": {"type": "number", "description": "Exported energy at the feed-in price (subtracted)."},
+    "fixed_cost": {"type": "number", "description": "Fixed charges per day and per month, pro rata per day."},
+    "capacity_cost": {"type": "number", "description": "Capacity (peak demand) charges; 0 on days."},
+    "taxes": {"type": "number", "description": "Per-kWh levy and percentage tax."},
+    "total": {"type": "number", "description": "energy + fixed + capacity + taxes - feed-in."},
+    "cost": {"type": "number", "description": "The same as total."},
+    "complete": {"type": "boolean", "description": "False when a quarter-hour had no data, no price or an estimate across a gap."},
+    "missing_intervals": {"type": "integer", "minimum": 0,
+                          "description": "Quarter-hours without data, without a price or estimated across a gap."},
+}
+_BREAKDOWN_KEYS = list(_BREAKDOWN)
 
 _SCHEMAS: Dict[str, Dict[str, Any]] = {
     "Error": {
@@ -224,38 +279,149 @@ _SCHEMAS: Dict[str, Dict[str, Any]] = {
     },
     "CostDay": {
         "type": "object",
-        "required": ["date", "energy_kwh", "energy_cost", "fixed_cost", "cost", "complete"],
+        "required": ["date", *_BREAKDOWN_KEYS],
+        "properties": {"date": {"type": "string", "format": "date"}, **_BREAKDOWN},
+    },
+    "CostMonth": {
+        "type": "object",
+        "required": ["month", *_BREAKDOWN_KEYS],
+        "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, **_BREAKDOWN},
+    },
+    "TariffUsed": {
+        "type": "object",
+        "required": ["name", "valid_from", "valid_to", "energy"],
         "properties": {
-            "date": {"type": "string", "format": "date"},
-            "energy_kwh": {"type": "number"},
-            "energy_cost": {"type": "number"},
-            "fixed_cost": {"type": "number"},
-            "cost": {"type": "number"},
-            "complete": {"type": "boolean"},
+            "name": {"type": ["string", "null"]},
+            "valid_from": {"type": "string", "format": "date"},
+            "valid_to": {"type": ["string", "null"], "format": "date",
+                         "description": "First day no longer covered; null: open-ended."},
+            "energy": {"type": "string", "enum": ["flat", "time_of_use", "dynamic"]},
         },
     },
     "Costs": {
         "type": "object",
-        "required": ["meter", "from", "to", "currency", "price_per_kwh", "monthly_fee",
-                     "energy_kwh", "export_kwh", "energy_cost", "fixed_cost", "total",
-                     "complete", "days"],
+        "required": ["meter", "from", "to", "currency", "price_per_kwh", "monthly_fee", "priced",
+                     *_BREAKDOWN_KEYS, "tariffs", "days", "months"],
         "properties": {
             "meter": {"type": "integer"},
             "from": _ISO,
             "to": _ISO,
             "currency": {"type": "string"},
-            "price_per_kwh": {"type": "number"},
-            "monthly_fee": {"type": "number"},
-            "energy_kwh": {"type": "number", "description": "Imported active energy."},
-            "export_kwh": {"type": "number", "description": "Exported active energy."},
-            "energy_cost": {"type": "number"},
-            "fixed_cost": {"type": "number", "description": "Monthly fee, pro rata per day."},
-            "total": {"type": "number"},
-            "complete": {"type": "boolean", "description": "False when gaps or missing data."},
+            "price_per_kwh": {"type": "number", "description": "The `[costs]` shorthand price (0 with tariff tables)."},
+            "monthly_fee": {"type": "number", "description": "The `[costs]` shorthand fee (0 with tariff tables)."},
+            "priced": {"type": "boolean", "description": "Whether any tariff is configured."},
+            **_BREAKDOWN,
+            "tariffs": {"type": "array", "items": _ref("TariffUsed"),
+                        "description": "The tariffs in force on the days of the range."},
             "days": {"type": "array", "items": _ref("CostDay")},
+            "months": {"type": "array", "items": _ref("CostMonth"),
+                       "description": "Per local month; capacity charges appear here and in the totals."},
         },
     },
 }
+
+_SCHEMAS.update({
+    "Anomaly": {
+        "type": "object",
+        "required": ["id", "key", "kind", "severity", "start", "end", "value", "expected", "unit",
+                     "score", "message", "acknowledged"],
+        "properties": {
+            "id": {"type": ["integer", "null"], "description": "The stored alert (to acknowledge it)."},
+            "key": {"type": "string", "description": "`<kind>:<start Unix s>`, stable across scans."},
+            "kind": {"type": "string", "enum": ["spike", "standby_increase", "high_load", "night_use",
+                                                "unexpected_export", "voltage", "gap", "clock_jump",
+                                                "unusual_day"]},
+            "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
+            "start": _ISO,
+            "end": _ISO,
+            "value": _NULLABLE_NUMBER,
+            "expected": _NULLABLE_NUMBER,
+            "unit": {"type": "string"},
+            "score": _NULLABLE_NUMBER,
+            "message": {"type": "string"},
+            "acknowledged": _NULLABLE_ISO,
+        },
+    },
+    "Anomalies": {
+        "type": "object",
+        "required": ["meter", "from", "to", "anomalies", "open", "base_load", "base_load_change_w"],
+        "properties": {
+            "meter": {"type": "integer"},
+            "from": _ISO,
+            "to": _ISO,
+            "anomalies": {"type": "array", "items": _ref("Anomaly"), "description": "Newest first."},
+            "open": {"type": "integer", "minimum": 0, "description": "Anomalies not acknowledged."},
+            "base_load": {
+                "type": "array",
+                "description": "Standby estimate (W) per local day with enough data.",
+                "items": {"type": "object", "required": ["date", "watts"],
+                          "properties": {"date": {"type": "string", "format": "date"},
+                                         "watts": _NULLABLE_NUMBER}},
+            },
+            "base_load_change_w": {**_NULLABLE_NUMBER, "description": (
+                "Median standby of the last 30 days minus that of the 30 days before.")},
+        },
+    },
+    "Acknowledged": {
+        "type": "object",
+        "required": ["id", "key", "meter", "acknowledged", "acknowledged_by"],
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "meter": {"type": "integer"},
+            "acknowledged": _NULLABLE_ISO,
+            "acknowledged_by": {"type": ["string", "null"]},
+        },
+    },
+    "ForecastPoint": {
+        "type": "object",
+        "required": ["start", "mean", "lower", "upper"],
+        "properties": {"start": _ISO, "mean": _NULLABLE_NUMBER, "lower": _NULLABLE_NUMBER,
+                       "upper": _NULLABLE_NUMBER},
+    },
+    "Forecast": {
+        "type": "object",
+        "required": ["meter", "model", "resolution", "horizon", "level", "unit", "points",
+                     "total_kwh", "tomorrow", "selection"],
+        "properties": {
+            "meter": {"type": "integer"},
+            "model": {"type": "string"},
+            "resolution": {"type": "string", "enum": ["15m", "1h"]},
+            "horizon": {"type": "string", "enum": ["day", "week"]},
+            "level": {"type": "number", "description": "Nominal coverage of the band (0.8)."},
+            "unit": {"type": "string", "enum": ["Wh"]},
+            "points": {"type": "array", "items": _ref("ForecastPoint"),
+                       "description": "Imported energy per interval: expected, and the band."},
+            "total_kwh": _NULLABLE_NUMBER,
+            "tomorrow": {
+                "type": "object",
+                "required": ["date", "energy_kwh", "expected_cost", "currency"],
+                "properties": {
+                    "date": {"type": "string", "format": "date"},
+                    "energy_kwh": _NULLABLE_NUMBER,
+                    "expected_cost": {**_NULLABLE_NUMBER, "description": (
+                        "The forecast priced by the tariff of tomorrow, fixed charges included, "
+                        "capacity charges not; null without a tariff.")},
+                    "currency": {"type": "string"},
+                },
+            },
+            "selection": {
+                "type": ["object", "null"],
+                "description": "The backtest that chose this meter's model (null: not run yet).",
+                "properties": {
+                    "best": {"type": "string"},
+                    "chosen": _ISO,
+                    "scores": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["model", "mase", "nrmse", "origins"],
+                        "properties": {"model": {"type": "string"}, "mase": _NULLABLE_NUMBER,
+                                       "nrmse": _NULLABLE_NUMBER, "origins": {"type": "integer"}},
+                    }},
+                },
+            },
+        },
+    },
+})
 
 _COMMON_ERRORS = {
     "400": _error("A parameter is invalid (see `parameter` and `message`)."),
@@ -323,15 +489,57 @@ def _build() -> Dict[str, Any]:
         "/api/costs": {
             "get": {
                 "operationId": "costs",
-                "summary": "Energy and cost of a range, per local day.",
+                "summary": "Energy and cost of a range under the configured tariffs, per day and month.",
                 "description": (
-                    "Flat price per kWh of imported energy plus the monthly fee, pro rata per "
-                    "day (fee / days of that month, times the share of the day in the range). "
+                    "Each quarter-hour of imported energy at the price of the tariff valid on its "
+                    "local day (flat, time of use, dynamic), fixed charges pro rata per day, "
+                    "capacity charges per month, feed-in credit, levy and tax. "
                     "Default range: today so far. At most 400 days."
                 ),
                 "parameters": _params("meter", "from", "to"),
                 "responses": {
                     "200": _json(_ref("Costs"), "The costs."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/anomalies": {
+            "get": {
+                "operationId": "anomalies",
+                "summary": "Anomalies of a range (default: the last 30 days), standby per day and its trend.",
+                "description": (
+                    "Scans the meter's history before `to` (`[analytics] history_days`) and "
+                    "answers the anomalies ending in the range; each is stored as an alert "
+                    "with an `id` to acknowledge. At most 400 days."
+                ),
+                "parameters": _params("meter", "from", "to", "acknowledged"),
+                "responses": {
+                    "200": _json(_ref("Anomalies"), "The anomalies."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/anomalies/{alert_id}/acknowledge": {
+            "post": {
+                "operationId": "acknowledge",
+                "summary": "Acknowledge an alert (browser session and X-CSRF-Token; tokens are read-only).",
+                "security": [{"cookieAuth": []}],
+                "parameters": _params("alert_id"),
+                "responses": {
+                    "200": _json(_ref("Acknowledged"), "The alert, acknowledged."),
+                    "403": _error("An API token (read-only), or a missing CSRF token."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/forecast": {
+            "get": {
+                "operationId": "forecast",
+                "summary": "Forecast of the imported energy with an 80 % band, and tomorrow's expected cost.",
+                "parameters": _params("meter", "horizon", "forecast_resolution", "model"),
+                "responses": {
+                    "200": _json(_ref("Forecast"), "The forecast."),
+                    "409": _error("Not enough history for a forecast yet (the message says how much)."),
                     **_COMMON_ERRORS,
                 },
             }
@@ -364,7 +572,7 @@ def _build() -> Dict[str, Any]:
             "title": "compteur dashboard API",
             "version": __version__,
             "description": (
-                "Read-only JSON API of the compteur dashboard. Times are ISO 8601 with the UTC "
+                "JSON API of the compteur dashboard (read-only but for acknowledging alerts). Times are ISO 8601 with the UTC "
                 "offset, in the meter's time zone. Authenticate with the browser session or "
                 "an API token (`Authorization: Bearer <token>`, created on /settings)."
             ),

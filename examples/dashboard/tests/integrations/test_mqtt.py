@@ -118,6 +118,7 @@ def meter_store(store: Store) -> Store:
         Sample(local(2026, 11, 20, 0), values(0, 1_000_000.0), False, SUBMETER_OBIS),
         Sample(local(2026, 11, 20, 12), values(1, 1_005_000.0), False, SUBMETER_OBIS),
     ])
+    store.update_aggregates(mid)  # as the collector does after each batch
     return store
 
 
@@ -219,6 +220,7 @@ EXPECTED = {
     "power_factor": ("power_factor", "measurement", None),
     "frequency": ("frequency", "measurement", "Hz"),
     "cost_today": ("monetary", "total", "CHF"),
+    "open_alerts": (None, "measurement", None),
     "gas_1": ("gas", "total_increasing", "m³"),
     "water_2": ("water", "total_increasing", "m³"),
 }
@@ -232,6 +234,7 @@ def test_mqtt_discovery_and_state_field_by_field(tmp_path: Path, broker: Broker,
         wait_until(lambda: len(_configs(sub)) == len(EXPECTED), 10, "every discovery config")
         wait_until(lambda: sub.on("compteur/1909113/state"), 10, "the state message")
         wait_until(lambda: sub.on("compteur/1909113/cost") and sub.on("compteur/1909113/submeter/2"), 10, "cost")
+        wait_until(lambda: sub.on("compteur/1909113/alerts"), 10, "the alert summary")
         configs = _configs(sub)
         node = "compteur_1909113"
         assert set(configs) == {f"homeassistant/sensor/{node}/{o}/config" for o in EXPECTED}
@@ -275,7 +278,8 @@ def test_mqtt_discovery_and_state_field_by_field(tmp_path: Path, broker: Broker,
         assert (st["voltage_l1"], st["current_l3"], st["power_factor"], st["frequency"]) == (230.1, 0.75, 0.97, 50.01)
         assert set(st) == {"time", *QUANTITIES}
         c = sub.on("compteur/1909113/cost")[-1].json()
-        # 5 kWh since midnight at 0.25 + 15 / 30 days of fee for half a day
+        # 5 kWh since midnight at 0.25 + 15 / 30 days of fee for half a day (the register delta
+        # across the 12-hour gap: exact with a flat price)
         assert c["cost_today"] == pytest.approx(5 * 0.25 + 15.0 / 30 * 0.5)
         assert c["energy_today"] == pytest.approx(5.0)
         assert c["last_reset"] == "2026-11-20T00:00:00+01:00"
@@ -397,7 +401,7 @@ def test_mqtt_resumes_after_its_cursor_and_announces_new_quantities(
         wait_until(lambda: store.state().get(cursor_key("mqtt", mid)) == t0, 5, "the cursor")
         node = "homeassistant/sensor/compteur_1909113"
         assert set(_configs(sub)) == {f"{node}/active_energy_import/config", f"{node}/active_power_import/config",
-                                      f"{node}/cost_today/config"}
+                                      f"{node}/cost_today/config", f"{node}/open_alerts/config"}
     finally:
         run.stop()
     # readings stored while no exporter runs, one of them with a frequency
@@ -533,4 +537,44 @@ def test_mqtt_collect_command_publishes_and_last_will_on_kill(tmp_path: Path, br
         if proc.poll() is None:
             proc.kill()
             proc.wait(5)
+        sub.close()
+
+
+def test_mqtt_alerts_are_published_once_and_the_open_count_follows_acknowledgements(
+    tmp_path: Path, broker: Broker, meter_store: Store
+) -> None:
+    sub = Subscriber(broker.port, ["compteur/+/alert", "compteur/+/alerts"])
+    exp = fast(MqttExporter(make_config(tmp_path, broker.port, discovery=False), meter_store))
+    run = Running(exp)
+    try:
+        wait_until(lambda: sub.on("compteur/1909113/alerts"), 10, "the alert summary")
+        assert sub.on("compteur/1909113/alerts")[-1].json() == {"open": 0, "latest": None}
+        now = int(time.time())
+        found = local(2026, 11, 20, 11)
+        (aid,) = meter_store.upsert_alerts(1, [{
+            "key": f"high_load:{found}", "kind": "high_load", "start": found, "end": found + 3600,
+            "severity": "warning", "message": "Something drew 2.4 kW for 1.0 h.", "value": 2400.0,
+            "expected": 500.0, "unit": "W", "score": 4.2,
+        }], now=found + 3600)
+        old = local(2026, 10, 1, 11)  # found long after it ended: stored, not pushed
+        meter_store.upsert_alerts(1, [{
+            "key": f"gap:{old}", "kind": "gap", "start": old, "end": old + 900, "severity": "warning",
+            "message": "old gap", "value": 1.0, "expected": None, "unit": "h", "score": 1.0,
+        }], now=now)
+        exp.wake()
+        wait_until(lambda: sub.on("compteur/1909113/alert"), 10, "the alert")
+        wait_until(lambda: sub.on("compteur/1909113/alerts")[-1].json()["open"] == 2, 10, "two open")
+        (msg,) = sub.on("compteur/1909113/alert")
+        a = msg.json()
+        assert (a["id"], a["kind"], a["severity"], a["value"]) == (aid, "high_load", "warning", 2400.0)
+        assert a["start"] == "2026-11-20T11:00:00+01:00" and a["meter"]["serial"] == SERIAL
+        meter_store.acknowledge_alert(aid, None)
+        exp.wake()
+        wait_until(lambda: sub.on("compteur/1909113/alerts")[-1].json()["open"] == 1, 10, "one open")
+        assert sub.on("compteur/1909113/alerts")[-1].json()["latest"]["message"] == "old gap"
+        time.sleep(0.5)
+        assert len(sub.on("compteur/1909113/alert")) == 1  # each alert once
+        assert meter_store.state()["alerts.mqtt.cursor"] > aid
+    finally:
+        run.stop()
         sub.close()

@@ -288,16 +288,6 @@ def test_unknown_endpoint_and_method_are_json(session_client: FlaskClient, env: 
     assert "GET" in r.headers["Allow"]
 
 
-@pytest.mark.parametrize("name,what", [("anomalies", "anomaly detection"), ("forecast", "the forecast")])
-def test_analytics_endpoints_are_501(client: FlaskClient, env: Env, name: str, what: str) -> None:
-    status, body = get(client, env, f"/api/{name}")
-    assert status == 501
-    assert body == {
-        "error": "not_implemented",
-        "message": f"{what} comes with the analytics feature; it is not available yet",
-    }
-
-
 # -- costs -----------------------------------------------------------------------------------
 
 
