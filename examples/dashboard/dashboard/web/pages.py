@@ -1,4 +1,4 @@
-"""The HTML pages: login, logout, live view, history, settings (API tokens).
+"""The HTML pages: login, logout, live view, history, analyses, settings (API tokens).
 
 Routes (endpoint names in parentheses, for ``url_for``):
 
@@ -10,6 +10,8 @@ Routes (endpoint names in parentheses, for ``url_for``):
   ``"login.error.csrf"``; no user exists yet: ``"login.error.no_users"``.
 * ``POST /logout`` (``logout``): form field ``csrf_token``; ends the session, back to /login.
 * ``GET /`` (``live``): ``live.html``. ``GET /history`` (``history``): ``history.html``.
+  ``GET /analytics`` (``analytics``): ``analytics.html`` (alerts, forecast, standby, monthly
+  costs; the page fetches everything from the JSON API).
 * ``GET /settings`` (``settings``): ``settings.html`` with ``tokens`` (the user's API tokens:
   objects with ``id``, ``name``, ``created_utc``, ``last_used_utc``, ``revoked``),
   ``new_token`` (``None``) and ``error``. ``POST /settings`` with ``csrf_token`` and
@@ -226,6 +228,12 @@ def history() -> Response:
 
 
 @login_required
+def analytics() -> Response:
+    """The analyses page: alerts, forecast, standby and costs by month."""
+    return _render("analytics.html")
+
+
+@login_required
 def settings() -> Response:
     """API tokens: list, create (shown once), revoke."""
     from . import current_principal
@@ -268,4 +276,5 @@ def register(app: Flask) -> None:
     app.add_url_rule("/logout", "logout", logout, methods=["POST"])
     app.add_url_rule("/", "live", live)
     app.add_url_rule("/history", "history", history)
+    app.add_url_rule("/analytics", "analytics", analytics)
     app.add_url_rule("/settings", "settings", settings, methods=["GET", "POST"])

@@ -5,6 +5,7 @@ const PAGES = {
   live: () => import("./live.js"),
   history: () => import("./history.js"),
   settings: () => import("./settings.js"),
+  analytics: () => import("./analytics.js"),
 };
 
 /** The FR/EN links keep the page's current state (view, date, …) that scripts put in the URL. */
