@@ -181,7 +181,7 @@ dashboard-test: dashboard-setup
 	status=$$?; $(DASHBOARD)/scripts/postgres-test.sh --stop $(PG_DIR) $(PG_PORT); \
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests in $(DASHBOARD)/tests"; exit 1; fi; \
 	exit $$status
-	$(VENV_PY) -m mypy --strict $(DASHBOARD)/dashboard
+	$(VENV_PY) -m mypy --strict --config-file $(DASHBOARD)/pyproject.toml $(DASHBOARD)/dashboard
 
 ## bundle: the single-file dashboard executable (PyInstaller, pinned in
 ## examples/dashboard/deploy/requirements-bundle.txt) from the release wheel, in $(BUNDLE_DIR).
