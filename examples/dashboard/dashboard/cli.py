@@ -298,6 +298,11 @@ def cmd_tariffs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bill_line(label: str, b: Any) -> str:
+    return (f"{label:<10} {b.import_kwh:>10.3f} {b.export_kwh:>9.3f} {b.energy_cost:>10.2f} {b.fixed:>8.2f} "
+            f"{b.capacity:>9.2f} {b.taxes:>8.2f} {b.feed_in_credit:>8.2f} {b.total:>11.2f}")
+
+
 def cmd_costs(args: argparse.Namespace) -> int:
     """Print the bill of a range per month (or per day) from the stored data."""
     from zoneinfo import ZoneInfo
@@ -329,11 +334,8 @@ def cmd_costs(args: argparse.Namespace) -> int:
     for key, b in rows:
         label = key.isoformat() if args.daily else key.strftime("%Y-%m")
         flag = "" if b.complete else f"  incomplete ({b.missing_intervals} quarter-hours)"
-        print(f"{label:<10} {b.import_kwh:>10.3f} {b.export_kwh:>9.3f} {b.energy_cost:>10.2f} {b.fixed:>8.2f} "
-              f"{b.capacity:>9.2f} {b.taxes:>8.2f} {b.feed_in_credit:>8.2f} {b.total:>11.2f}{flag}")
-    t = bill.totals
-    print(f"{'total':<10} {t.import_kwh:>10.3f} {t.export_kwh:>9.3f} {t.energy_cost:>10.2f} {t.fixed:>8.2f} "
-          f"{t.capacity:>9.2f} {t.taxes:>8.2f} {t.feed_in_credit:>8.2f} {t.total:>11.2f}")
+        print(_bill_line(label, b) + flag)
+    print(_bill_line("total", bill.totals))
     return 0
 
 

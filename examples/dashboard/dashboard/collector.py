@@ -95,19 +95,16 @@ class Collector:
             if self.config.integrations or analytics else None)
         exporters = load_exporters(self.config, export_store) if export_store is not None else []
         export_stop = threading.Event()
-        if analytics and export_store is not None:
-            # anomaly scans, alerts, webhook, forecast model choice ([analytics])
-            from dashboard.analytics.service import AnalyticsJob
-
-            extra_jobs = [AnalyticsJob(self.config, export_store)]
-        else:
-            extra_jobs = []
         self._replay_spool(force=True)
         thread = threading.Thread(target=self._run_source, args=(src,), name="collector-source", daemon=True)
         thread.start()
         self.ready.set()
         export_threads = run_exporters(exporters, export_stop)
-        for job in extra_jobs:
+        if analytics and export_store is not None:
+            # anomaly scans, alerts, webhook, forecast model choice ([analytics])
+            from dashboard.analytics.service import AnalyticsJob
+
+            job = AnalyticsJob(self.config, export_store)
             t = threading.Thread(target=_run_job, args=(job, export_stop), name="analytics", daemon=True)
             t.start()
             export_threads.append(t)

@@ -37,6 +37,7 @@ __all__ = [
     "refresh_alerts",
     "alert_payload",
     "alert_row",
+    "delivery_cursor",
     "notifiable",
     "selection_for",
     "forecast_meter",
@@ -89,10 +90,6 @@ def load_history(store: Store, meter: MeterInfo, end: datetime, days: int) -> Hi
     )
 
 
-def _holidays(config: Config, first: int, last: int) -> Any:
-    return config.costs.holidays_in(first, last)
-
-
 def scan_meter(
     store: Store, config: Config, meter: MeterInfo, end: datetime, since: Optional[int] = None
 ) -> "Scan":
@@ -102,7 +99,7 @@ def scan_meter(
     days = config.analytics.history_days
     h = load_history(store, meter, end, days)
     zone = ZoneInfo(meter.timezone)
-    settings = config.analytics.settings(_holidays(config, (end - timedelta(days=days)).year, end.year))
+    settings = config.analytics.settings(config.costs.holidays_in((end - timedelta(days=days)).year, end.year))
     return scan(
         h.times, h.import_wh, zone=zone, export_wh=h.export_wh, complete=h.complete,
         voltages=h.voltages or None, raw_times=h.raw_times or None, settings=settings, since=since,
@@ -132,6 +129,18 @@ def notifiable(alert: Alert, min_severity: str) -> bool:
     """Whether an alert is to be pushed: severe enough, and found while recent (see NOTIFY_WINDOW)."""
     rank = SEVERITIES.index(alert.severity) if alert.severity in SEVERITIES else 0
     return rank >= SEVERITIES.index(min_severity) and alert.found - alert.end <= NOTIFY_WINDOW
+
+
+def delivery_cursor(store: Store, key: str) -> int:
+    """The id of the last alert a delivery (MQTT, webhook) handled, kept under ``key`` in the
+    collector state. On the first start it begins after the alerts already stored: they were
+    found before the delivery was configured."""
+    v = store.state().get(key)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    c = max((a.id for a in store.alerts(limit=1)), default=0)
+    store.set_state({key: c})
+    return c
 
 
 def alert_payload(alert: Alert, meter: Optional[MeterInfo]) -> Dict[str, Any]:
@@ -271,22 +280,12 @@ class WebhookNotifier:
         self.delivered = 0
         self.last_error: Optional[str] = None
 
-    def _cursor(self) -> int:
-        v = self.store.state().get(self.CURSOR)
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        # first start: begin after the alerts already stored (they predate the webhook)
-        newest = self.store.alerts(limit=1)
-        c = max((a.id for a in newest), default=0)
-        self.store.set_state({self.CURSOR: c})
-        return c
-
     def deliver(self) -> int:
         """Send the pending alerts; returns how many were sent. Raises on a failed delivery."""
         a = self.config.analytics
         if a.webhook_url is None:
             return 0
-        cursor = self._cursor()
+        cursor = delivery_cursor(self.store, self.CURSOR)
         meters = {m.id: m for m in self.store.meters()}
         sent = 0
         for alert in self.store.alerts(after_id=cursor, limit=200):
@@ -395,9 +394,3 @@ class AnalyticsJob:
             }})
         except StoreError:
             pass
-
-
-def severity_at_least(severity: str, minimum: str) -> bool:
-    """Whether ``severity`` ranks at or above ``minimum`` (info < warning < critical)."""
-    s = SEVERITIES.index(severity) if severity in SEVERITIES else 0
-    return s >= SEVERITIES.index(minimum)

@@ -716,14 +716,9 @@ class MqttExporter(Exporter):
         """Publish each new notifiable alert to ``<base>/<serial>/alert`` and, per meter, the
         open count and the newest open alert to ``<base>/<serial>/alerts`` (both retained). The
         cursor advances only after the broker acknowledged: nothing is lost on a failure."""
-        from dashboard.analytics.service import alert_payload, notifiable
+        from dashboard.analytics.service import alert_payload, delivery_cursor, notifiable
 
-        state = self.store.state()
-        cursor = state.get(self.ALERT_CURSOR)
-        if not isinstance(cursor, int) or isinstance(cursor, bool):
-            newest = self.store.alerts(limit=1)
-            cursor = max((a.id for a in newest), default=0)
-            self.store.set_state({self.ALERT_CURSOR: cursor})
+        cursor = delivery_cursor(self.store, self.ALERT_CURSOR)
         meters = {m.id: m for m in self.store.meters()}
         pending = self.store.alerts(after_id=cursor, limit=100)
         msgs: List[Tuple[str, str]] = []

@@ -357,7 +357,7 @@ def anomalies() -> Response:
     detectors); anomalies ending inside the range are answered, each stored as an alert so
     that it can be acknowledged (``POST /api/anomalies/<id>/acknowledge``).
     """
-    from ..analytics.service import alert_row, scan_meter
+    from ..analytics.service import alert_row
 
     st = state()
     meter = st.meter(parse_meter_id(_arg("meter")))
@@ -373,7 +373,7 @@ def anomalies() -> Response:
     include = _arg("acknowledged") or "include"
     if include not in ("include", "exclude"):
         raise ApiError(400, "acknowledged must be include or exclude", parameter="acknowledged")
-    scan = _cached_scan(st, meter, start, end, scan_meter)
+    scan = _cached_scan(st, meter, end)
     lo, hi = _ts(start), _ts(end)
     found = [a for a in scan.anomalies if a.end > lo and a.start < hi]
     if found:
@@ -396,11 +396,11 @@ def anomalies() -> Response:
         "anomalies": out,
         "open": sum(1 for x in out if x["acknowledged"] is None),
         "base_load": [
-            {"date": b.day.isoformat(), "watts": _finite_or_none(b.watts)}
+            {"date": b.day.isoformat(), "watts": b.watts}
             for b in scan.base_load
             if first_day <= b.day <= last_day
         ],
-        "base_load_change_w": _finite_or_none(scan.base_load_change_w),
+        "base_load_change_w": scan.base_load_change_w,
     }
     return json_response(body)
 
@@ -411,9 +411,11 @@ ANOMALIES_MAX_DAYS = 400
 _SCAN_CACHE_SECONDS = 120.0
 
 
-def _cached_scan(st: Any, meter: Any, start: datetime, end: datetime, scan_meter: Any) -> Any:
+def _cached_scan(st: Any, meter: Any, end: datetime) -> Any:
     """The scan up to ``end``, reused for two minutes while no new reading arrived."""
     import time as _time
+
+    from ..analytics.service import scan_meter
 
     latest = st.store.latest_ts(meter.id)
     key = (meter.id, _ts(end) if latest is None or _ts(end) <= latest else latest + 1)
@@ -430,13 +432,6 @@ def _cached_scan(st: Any, meter: Any, start: datetime, end: datetime, scan_meter
     return result
 
 
-def _finite_or_none(v: Any) -> Optional[float]:
-    if v is None:
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
 def _anomaly_json(fmt: Any, a: Any, row: Any) -> Dict[str, Any]:
     return {
         "id": None if row is None else row.id,
@@ -445,10 +440,10 @@ def _anomaly_json(fmt: Any, a: Any, row: Any) -> Dict[str, Any]:
         "severity": a.severity,
         "start": fmt.one(a.start),
         "end": fmt.one(a.end),
-        "value": _finite_or_none(a.value),
-        "expected": _finite_or_none(a.expected),
+        "value": a.value,
+        "expected": a.expected,
         "unit": a.unit,
-        "score": _finite_or_none(a.score),
+        "score": a.score,
         "message": a.message,
         "acknowledged": None if row is None or row.acknowledged is None else fmt.one(row.acknowledged),
     }
@@ -515,11 +510,11 @@ def forecast() -> Response:
         "level": f.level,
         "unit": "Wh",
         "points": [
-            {"start": fmt.one(t), "mean": _finite_or_none(m), "lower": _finite_or_none(lo),
-             "upper": _finite_or_none(up)}
+            {"start": fmt.one(t), "mean": m, "lower": lo,
+             "upper": up}
             for t, m, lo, up in zip(f.times, f.mean, f.lower, f.upper)
         ],
-        "total_kwh": _finite_or_none(f.total_wh / 1000.0),
+        "total_kwh": f.total_wh / 1000.0,
         "tomorrow": {**out["tomorrow"], "currency": st.config.costs.currency},
         "selection": None if selection is None else {
             "best": selection.get("best"),
