@@ -502,9 +502,39 @@ def test_panel_households_with_injected_anomalies() -> None:
     assert standby.precision() is not None and standby.precision() >= 0.75
     assert standby.fp <= 2
     assert high.recall() == 1.0 and high.precision() == 1.0
-    # measured on these two with these seeds: spike recall 0.44, precision 0.48 (far from the
-    # goal of 0.9 / 0.8: see the evaluation report); a regression guard, not the goal
-    assert spikes.recall() is not None and spikes.recall() >= 0.4
-    assert spikes.precision() is not None and spikes.precision() >= 0.4
-    # spikes at night, when the usual load is low, are found
-    assert ev._sum(results, ("band", "night 01-06"), "cells").recall() >= 0.8
+    # measured on these two with these seeds (spikes from a random minute, so partly in their
+    # first and last quarter-hours): recall 0.33 (24 of 72), strict precision 0.41 (far from
+    # the goal of 0.9 / 0.8: see the evaluation report); a regression guard, not the goal
+    assert spikes.recall() is not None and spikes.recall() >= 0.3
+    assert spikes.precision() is not None and spikes.precision() >= 0.38
+    assert spikes.fp == 0  # every unmatched spike is also found on the clean series
+    # spikes at night, when the usual load is low, are mostly found (measured 0.73)
+    assert ev._sum(results, ("band", "night 01-06"), "cells").recall() >= 0.7
+
+
+def test_injected_spikes_are_integrated_like_a_meter_would() -> None:
+    """A spike starts at a random minute: the quarter-hours it covers receive exactly its energy,
+    split by minutes, so its first and last quarter-hours are usually partial."""
+    from dashboard.analytics import evaluate_anomalies as ev
+    from dashboard.analytics.households import Household
+
+    start = int(datetime(2021, 1, 1, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
+    h = Household("zero", {"variant": "plain"}, start, np.zeros(96 * 365))
+    wh, injections = ev.inject(h, np.random.default_rng(7))
+    spikes = [i for i in injections if i.kind == "spike"]
+    assert len(spikes) == 36
+    others = [i for i in injections if i.kind != "spike"]
+    partial = 0
+    for i in spikes:
+        assert i.end - i.start == 60 * i.minutes
+        assert i.start % 60 == 0
+        first, last = (i.start - start) // 900, (i.end - 1 - start) // 900
+        # the spike's own share of each quarter-hour it touches
+        for q in range(first, last + 1):
+            t = start + 900 * q
+            own = i.size * (min(i.end, t + 900) - max(i.start, t)) / 3600.0
+            lifted = sum(o.size * 0.25 for o in others if o.start <= t < o.end)
+            assert wh[q] == pytest.approx(own + lifted, abs=1e-9)
+        assert wh[first - 1] == pytest.approx(sum(o.size * 0.25 for o in others if o.start <= start + 900 * (first - 1) < o.end))
+        partial += (i.start - start) % 900 != 0
+    assert partial >= 30  # 36 random minutes: almost never on a quarter-hour boundary

@@ -4,7 +4,8 @@ Every household of :func:`~dashboard.analytics.households.panel` (synthetic synl
 profiles, one year of 15-minute data) gets anomalies injected with a fixed seed at known times:
 
 * ``spike``: +1.5, +2 or +3 kW for 15, 30 or 60 minutes (36 per household, four of every
-  size and duration), at random quarter-hours from the sixth week on;
+  size and duration), from a random minute from the sixth week on (the meter integrates it,
+  so the first and last quarter-hours usually carry only part of it);
 * ``standby_increase``: +30, +50, +75 or +100 W from a random day for 35 days (four per
   household, in separate periods, then back to the old level);
 * ``high_load``: +2.5 kW for 6 hours (three per household);
@@ -132,12 +133,18 @@ def inject(h: Household, rng: np.random.Generator, settings: Settings = Settings
         out.append(Injection("high_load", int(times[s0]), int(times[s0 + L - 1]) + QUARTER, HIGH_LOAD_W, HIGH_LOAD_HOURS * 60))
     cells = [(sz, mins) for sz in SPIKE_SIZES_W for mins in SPIKE_MINUTES] * SPIKES_PER_CELL
     for sz, mins in cells:
+        # a rectangle of `sz` W for `mins` minutes from a random minute of the day: the meter
+        # integrates it, so its first and last quarter-hours are usually only partly covered
         d = free_day()
         idx = np.flatnonzero(day_of == d)
-        L = mins // 15
-        s0 = int(idx[0]) + int(rng.integers(0, len(idx) - L))
-        wh[s0:s0 + L] += sz * e
-        out.append(Injection("spike", int(times[s0]), int(times[s0 + L - 1]) + QUARTER, sz, mins, _band(int(local_h[s0]))))
+        a = int(times[idx[0]]) + 60 * int(rng.integers(0, len(idx) * 15 - mins))
+        b = a + 60 * mins
+        q0 = int(idx[0]) + (a - int(times[idx[0]])) // QUARTER
+        for q in range(q0, min(n, q0 + mins // 15 + 2)):
+            overlap = min(b, int(times[q]) + QUARTER) - max(a, int(times[q]))
+            if overlap > 0:
+                wh[q] += sz * overlap / 3600.0
+        out.append(Injection("spike", a, b, sz, mins, _band(int(local_h[q0]))))
     return wh, out
 
 
