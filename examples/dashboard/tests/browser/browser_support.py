@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 CHROMIUM = "/usr/bin/chromium"
@@ -205,42 +205,66 @@ class _Feeder:
 # ------------------------------------------------------------------------------- servers
 
 
-def start_inprocess(tmp: Path) -> Iterator[Dashboard]:
+def start_inprocess(
+    tmp: Path,
+    *,
+    extra_config: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    prepare: Optional[Callable[[Any], int]] = None,
+) -> Iterator[Dashboard]:
+    """Serve the dashboard with waitress in this process, over a SQLite store in ``tmp``.
+
+    ``extra_config`` is merged section by section over the base configuration (its keys win).
+    Without ``prepare`` the store holds :data:`SEED_DAYS` days of readings up to now (with a
+    3-hour gap two days ago) and a thread adds one reading every second; with it,
+    ``prepare(store)`` fills the store and returns the meter id, and nothing is fed live.
+    """
     from dashboard.config import Config
     from dashboard.store import Store
     from dashboard.web.auth import hash_password
     from dashboard.web.server import make_server
 
-    data = {
+    data: Dict[str, Dict[str, Any]] = {
         "meter": {"name": "Maison", "timezone": ZONE_NAME},
         "source": {"kind": "simulator"},
         "database": {"url": f"sqlite:///{tmp / 'dashboard.db'}"},
         "web": {"host": "127.0.0.1", "port": 5000, "language": "fr", "secret_key_file": "secret_key"},
         "costs": {"price_per_kwh": 0.2816, "monthly_fee": 9.5, "currency": "CHF"},
     }
+    for section, values in (extra_config or {}).items():
+        data[section] = {**data.get(section, {}), **values}
+    timezone = str(data["meter"]["timezone"])
     config = Config.from_dict(data, path=tmp / "config.toml")
     store = Store.open(config.database.url)
-    meter_id = store.ensure_meter("1909113", "Maison", ZONE_NAME, gap_seconds=10 * 60.0)
+    feeder: Optional[_Feeder] = None
+    gap_day: Optional[str] = None
+    if prepare is None:
+        meter_id = store.ensure_meter("1909113", str(data["meter"]["name"]), timezone, gap_seconds=10 * 60.0)
+    else:
+        meter_id = prepare(store)
     store.create_user(USERNAME, hash_password(PASSWORD), True)
-    feeder = _Feeder(store, meter_id)
-    gap_day = feeder.seed(int(time.time()))
-    feeder.thread.start()
+    if prepare is None:
+        feeder = _Feeder(store, meter_id)
+        gap_day = feeder.seed(int(time.time()))
+        feeder.thread.start()
     server = make_server(config, store, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, name="browser-waitress", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
-    _wait_http(f"{url}/api/health", 15)
     try:
-        yield Dashboard(url, USERNAME, PASSWORD, "inprocess", meter_id, gap_day=gap_day)
+        _wait_http(f"{url}/api/health", 15)
+        yield Dashboard(url, USERNAME, PASSWORD, "inprocess", meter_id, timezone=timezone, gap_day=gap_day)
     finally:
-        feeder.stop.set()
+        if feeder is not None:
+            feeder.stop.set()
         state = getattr(server, "application_state", None)
         if state is not None and hasattr(state, "stopping"):
-            state.stopping.set()
+            state.stopping.set()  # ends the live view's event streams
         server.close()
-        feeder.thread.join(5)
+        thread.join(5)
+        if feeder is not None:
+            feeder.thread.join(5)
         store.close()
-        if feeder.error is not None:
+        if feeder is not None and feeder.error is not None:
             raise RuntimeError(f"the reading feeder failed: {feeder.error!r}")
 
 

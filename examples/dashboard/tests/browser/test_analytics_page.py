@@ -11,15 +11,20 @@ fails its test on a console error or a CSP violation (see conftest.py).
 from __future__ import annotations
 
 import json
-import threading
+import re
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, Iterator
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
-from browser_support import PASSWORD, USERNAME, Dashboard, _wait_http, login
-from dashboard_testdata import SeedInfo, seed
+from browser_support import Dashboard, login, start_inprocess
+from dashboard_testdata import SeedInfo, generate, seed
 
+FRENCH_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 GAP_DAY_RANGE = {"from": "2026-10-01", "to": "2026-10-31"}
 SELECTION = {
     "best": "same_hour_average",
@@ -55,45 +60,68 @@ COUNT_PIXELS = """
 }
 """
 
+STANDBY_GEOMETRY = """
+() => {
+  const chart = window.Chart.getChart('standby-chart');
+  const x = chart.scales.x, y = chart.scales.y;
+  return {
+    data: chart.data.datasets[0].data,
+    bars: chart.getDatasetMeta(0).data.length,
+    bar_width: (x.width / chart.data.labels.length) * 0.9 * 0.9,
+    px_per_w: (y.bottom - y.top) / (y.max - y.min),
+    y_min: y.min,
+    y_max: y.max,
+    ratio: chart.currentDevicePixelRatio,
+  };
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def analytics_dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     """The dashboard over the seeded store, on a free port of 127.0.0.1."""
-    from dashboard.config import Config
-    from dashboard.store import Store
-    from dashboard.web.auth import hash_password
-    from dashboard.web.server import make_server
-
-    tmp = tmp_path_factory.mktemp("analytics-page")
     info = SeedInfo()
-    data = {
-        "meter": {"name": info.name, "timezone": info.timezone},
-        "source": {"kind": "simulator"},
-        "database": {"url": f"sqlite:///{tmp / 'dashboard.db'}"},
-        "web": {"host": "127.0.0.1", "port": 5000, "language": "fr", "secret_key_file": "secret_key"},
-        "costs": {"price_per_kwh": 0.2816, "monthly_fee": 9.5, "currency": "CHF"},
-        # the seeded house exports every day: flag it, for more than ten open alerts
-        "analytics": {"thresholds": {"expect_export": False}},
-    }
-    config = Config.from_dict(data, path=tmp / "config.toml")
-    store = Store.open(config.database.url)
-    meter_id = seed(store, info)
-    store.create_user(USERNAME, hash_password(PASSWORD), True)
-    store.set_state({f"analytics.forecast_selection.{meter_id}": SELECTION})
-    server = make_server(config, store, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, name="analytics-waitress", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    _wait_http(f"{url}/api/health", 15)
-    try:
-        yield Dashboard(url, USERNAME, PASSWORD, "inprocess", meter_id, timezone=info.timezone)
-    finally:
-        app_state = getattr(server, "application_state", None)
-        if app_state is not None and hasattr(app_state, "stopping"):
-            app_state.stopping.set()  # ends the live view's event streams
-        server.close()
-        thread.join(5)
-        store.close()
+
+    def prepare(store: Any) -> int:
+        meter_id = seed(store, info)
+        store.set_state({f"analytics.forecast_selection.{meter_id}": SELECTION})
+        return meter_id
+
+    yield from start_inprocess(
+        tmp_path_factory.mktemp("analytics-page"),
+        extra_config={
+            "meter": {"name": info.name, "timezone": info.timezone},
+            # the seeded house exports every day: flag it, for more than ten open alerts
+            "analytics": {"thresholds": {"expect_export": False}},
+        },
+        prepare=prepare,
+    )
+
+
+def night_standby() -> Dict[date, float]:
+    """The standby of every seeded day, computed from the generator, not by the detector.
+
+    The seeded house exports every day, so its standby is the 2 % quantile of the quarter-hour
+    mean import power from 01:00 to 05:00 local time: (counter at the end − counter at the
+    start) × 4, from the rounded counters that ``generate`` stores.
+    """
+    info = SeedInfo()
+    zone = ZoneInfo(info.timezone)
+    counters = {s.ts: s.values["active_energy_import"] for s in generate(info)}
+    out: Dict[date, float] = {}
+    day = datetime.fromtimestamp(info.start, zone).date()
+    last = datetime.fromtimestamp(info.end - 1, zone).date()
+    while day <= last:
+        lo = int(datetime(day.year, day.month, day.day, 1, tzinfo=zone).timestamp())
+        hi = int(datetime(day.year, day.month, day.day, 5, tzinfo=zone).timestamp())
+        watts = []
+        for ts in range(lo, hi, info.step):
+            a, b = counters.get(ts), counters.get(ts + info.step)
+            if a is not None and b is not None:
+                watts.append((b - a) * 3600.0 / info.step)
+        out[day] = float(np.quantile(watts, 0.02))
+        day += timedelta(days=1)
+    return out
 
 
 def api(page: Any, dashboard: Dashboard, path: str, **params: Any) -> Dict[str, Any]:
@@ -177,8 +205,13 @@ def test_alerts_default_range_gap_and_acknowledge(open_page: Any, analytics_dash
 
     # Acknowledge: the row moves to the acknowledged list without a reload.
     page.evaluate("() => { window.__sameDocument = true; }")
-    gap.locator("button.acknowledge").click()
+    before = time.time()
+    with page.expect_response(f"**/api/anomalies/{gap_api['id']}/acknowledge") as answer:
+        gap.locator("button.acknowledge").click()
     page.wait_for_selector("#alerts-acknowledged .alert-item[data-kind='gap'][data-state='acknowledged']", state="attached")
+    after = time.time()
+    assert answer.value.status == 200
+    ack = answer.value.json()
     assert page.evaluate("() => window.__sameDocument === true")
     assert page.locator("#alerts-open .alert-item[data-kind='gap']").count() == 0
     assert page.locator("#alerts-open .alert-item").count() == expected["open"] - 1
@@ -187,12 +220,23 @@ def test_alerts_default_range_gap_and_acknowledge(open_page: Any, analytics_dash
     page.check("#show-acknowledged")
     done = page.locator("#alerts-acknowledged .alert-item[data-kind='gap']")
     assert done.is_visible()
-    assert done.locator(".acknowledged-when").inner_text().startswith("Acquittée le ")
-    after = api(page, dash, "/api/anomalies", **GAP_DAY_RANGE)
-    stored = next(a for a in after["anomalies"] if a["kind"] == "gap")
-    assert stored["acknowledged"] is not None
+    now = api(page, dash, "/api/anomalies", **GAP_DAY_RANGE)
+    stored = next(a for a in now["anomalies"] if a["kind"] == "gap")
+    assert stored["acknowledged"] is not None and stored["acknowledged"] == ack["acknowledged"]
+    assert ack["id"] == gap_api["id"] and ack["acknowledged_by"] == dash.username
     assert done.locator(".acknowledged-when").get_attribute("data-value") == stored["acknowledged"]
-    assert after["open"] == expected["open"] - 1
+    # Stored in whole seconds during the click: at most a second before `before`.
+    acknowledged = datetime.fromisoformat(stored["acknowledged"])
+    assert int(before) <= acknowledged.timestamp() <= after, (before, stored["acknowledged"], after)
+    zone = ZoneInfo(dash.timezone)
+    assert acknowledged.utcoffset() == acknowledged.astimezone(zone).utcoffset()
+    local = acknowledged.astimezone(zone)
+    # The meter's wall clock in French (the separator before the time varies with ICU versions).
+    when_text = done.locator(".acknowledged-when").inner_text()
+    month = re.escape(FRENCH_MONTHS[local.month - 1])
+    shown_as = rf"Acquittée le {local.day} {month} {local.year}\D{{1,4}}{local:%H:%M}"
+    assert re.fullmatch(shown_as, when_text), (when_text, shown_as)
+    assert now["open"] == expected["open"] - 1
 
     # It survives a reload (the range stays in the address), and reads in English too.
     page.goto(f"{dash.url}/analytics?from=2026-10-01&to=2026-10-31&lang=en")
@@ -204,6 +248,7 @@ def test_alerts_default_range_gap_and_acknowledge(open_page: Any, analytics_dash
     assert again.locator(".alert-kind").inner_text() == "Missing data"
     assert again.locator(".severity").inner_text().lower() == "warning"
     assert again.locator(".acknowledged-when").inner_text().startswith("Acknowledged on ")
+    assert again.locator(".acknowledged-when").get_attribute("data-value") == stored["acknowledged"]
     # Every open alert shows its translated kind and severity as words, not only as a colour.
     kinds = {"spike", "standby_increase", "high_load", "night_use", "unexpected_export", "voltage",
              "gap", "clock_jump", "unusual_day"}
@@ -261,26 +306,48 @@ def test_forecast_standby_and_costs(open_page: Any, analytics_dashboard: Dashboa
     )
     assert page.locator("[data-horizon='week']").get_attribute("aria-pressed") == "true"
 
-    # Standby: the sentence with its sign, the chart one bar per day with an estimate.
+    # Standby: the sentence with its sign, the chart one bar per day with an estimate. The
+    # expected values come from the seeded readings themselves (night_standby), not from the
+    # detector: about 290 W every day, and a change of −4.6 W (the median of 2026-10-15 to
+    # 2026-11-13, 288.4 W, minus that of the 30 days before, 293.0 W).
     anomalies = api(page, dash, "/api/anomalies", **{"from": "2026-10-15", "to": "2026-11-13"})
+    standby = night_standby()
+    shown = [d for d in standby if date(2026, 10, 15) <= d <= date(2026, 11, 13)]
+    earlier = [d for d in standby if d < date(2026, 10, 15)]
+    assert len(shown) == len(earlier) == 30
+    expected_change = float(np.median([standby[d] for d in shown]) - np.median([standby[d] for d in earlier]))
+    assert expected_change == pytest.approx(-4.6, abs=0.01)  # the seeded data, not the page
     change = anomalies["base_load_change_w"]
-    sentence = page.locator("#standby-change").inner_text()
-    if change is None:
-        assert sentence == "Pas assez de jours pour estimer l’évolution de la veille."
-    else:
-        rounded = round(change)
-        sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
-        assert sentence == f"La veille a changé de {sign}{number_fr(page, abs(rounded), 0)} W sur les 30 derniers jours."
+    # 0.5 W: the detector and night_standby read the same integer counters, so they agree to
+    # rounding on every ordinary day; on 2026-10-25 (the repeated hour 02:00-03:00) they differ by
+    # 0.3 W. A 0 W standby, a missing estimate or a change of sign is far outside.
+    assert isinstance(change, float) and change == pytest.approx(expected_change, abs=0.5), change
+    standby_change = page.locator("#standby-change")
+    assert standby_change.is_visible()
+    assert standby_change.inner_text() == "La veille a changé de −5 W sur les 30 derniers jours."
+    assert standby_change.get_attribute("data-trend") == "down"
+    assert float(standby_change.get_attribute("data-value") or "nan") == change
+    assert [b["date"] for b in anomalies["base_load"]] == [d.isoformat() for d in shown]
+    for day, b in zip(shown, anomalies["base_load"]):
+        assert b["watts"] == pytest.approx(standby[day], abs=0.5), (day, b["watts"], standby[day])
     bars = page.evaluate("() => window.Chart.getChart('standby-chart').data.datasets[0].data")
     assert bars == [b["watts"] for b in anomalies["base_load"]]
-    assert len(bars) == 30 and all(isinstance(b, (int, float)) and b >= 0 for b in bars)
+    assert len(bars) == 30 and min(bars) > 250 and max(bars) < 350, bars
     labels = page.evaluate("() => window.Chart.getChart('standby-chart').data.labels")
     assert labels[0] == "15 oct." and labels[-1] == "13 nov."
     assert page.locator("#standby-box").is_visible()
-    # The seeded household exports solar power every day, so its lowest import is 0 W: the bars
-    # are drawn only where the standby is above zero.
+    assert page.locator("#standby-empty").is_hidden()
+    # The bars are drawn: as many pixels of the standby colour as 30 bars of these heights
+    # cover on the chart's scales (bar width = category width × 0.9 × 0.9, see analytics.js).
+    page.wait_for_function("() => !window.Chart.animator.running(window.Chart.getChart('standby-chart'))")
     (standby_px,) = pixels(page, "standby-chart", "--c-standby")
-    assert (standby_px > 300) == (max(bars) > 5), (standby_px, max(bars))
+    geometry = page.evaluate(STANDBY_GEOMETRY)  # the chart as just counted
+    assert geometry["data"] == bars and geometry["bars"] == 30
+    assert geometry["y_min"] == 0 and geometry["y_max"] >= max(bars)
+    expected_px = geometry["bar_width"] * geometry["px_per_w"] * sum(bars) * geometry["ratio"] ** 2
+    # 6 %: the rounded corners and anti-aliased edges of the bars (measured: 2.5 % fewer pixels);
+    # an empty chart, bars of 0 W or bars 20 W too short are outside.
+    assert standby_px == pytest.approx(expected_px, rel=0.06), (standby_px, expected_px, geometry)
     page.locator("#forecast-section").screenshot(path=str(screenshots / "analytics-forecast-desktop-light-fr.png"))
     page.locator("#standby-section").screenshot(path=str(screenshots / "analytics-standby-desktop-light-fr.png"))
     # Costs by month, on a phone in English and the dark theme.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, Tuple
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -50,11 +52,22 @@ def test_acknowledging_an_alert(client: FlaskClient, env: Env) -> None:
     assert client.post(url, headers=env.bearer()).status_code == 403
     c, token = session_with_csrf(env)
     assert c.post(url).status_code == 403
+    before = time.time()
     r = c.post(url, headers={"X-CSRF-Token": token})
+    after = time.time()
     assert r.status_code == 200
     ack = r.get_json()
     assert ack["id"] == gap["id"] and ack["key"] == gap["key"] and ack["acknowledged_by"] == "admin"
-    assert ack["acknowledged"].startswith(datetime.now(timezone.utc).astimezone().date().isoformat()[:4])
+    assert ack["meter"] == env.meter_id
+    # The store keeps whole seconds (int(time.time()) during the call): at most a second before
+    # `before`, never after `after`; written in the meter's zone with its offset of that instant.
+    when = datetime.fromisoformat(ack["acknowledged"])
+    assert int(before) <= when.timestamp() <= after, (before, ack["acknowledged"], after)
+    zone = ZoneInfo(env.store.meters()[0].timezone)
+    assert when.utcoffset() == when.astimezone(zone).utcoffset()
+    stored = env.store.alert(gap["id"])
+    assert stored is not None
+    assert stored.acknowledged == int(when.timestamp()) and stored.acknowledged_by == env.user_id
     again = get(client, env, "/api/anomalies?from=2026-10-10&to=2026-10-10")[1]
     (g2,) = [a for a in again["anomalies"] if a["kind"] == "gap"]
     assert g2["id"] == gap["id"] and g2["acknowledged"] == ack["acknowledged"]
