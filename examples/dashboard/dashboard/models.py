@@ -187,6 +187,9 @@ class AlertRow(Base):
     expected: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     unit: Mapped[str] = mapped_column(String(20), nullable=False)
     score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    details: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    """The anomaly's ``details`` as JSON (what the message says, for other languages); None
+    for alerts stored before revision 0003."""
     found_utc: Mapped[int] = mapped_column(Integer, nullable=False)
     """When the alert was first found (Unix s)."""
     acknowledged_utc: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)

@@ -237,9 +237,33 @@ class Alert:
     found: int
     acknowledged: Optional[int]
     acknowledged_by: Optional[int]
+    details: Dict[str, Any] = field(default_factory=dict)
+    """What the message says, for other languages (see ``Anomaly.details``); empty for alerts
+    stored before revision 0003."""
 
 
 _ALERT_FIELDS = ("kind", "start", "end", "severity", "message", "value", "expected", "unit", "score")
+
+
+def _details_json(v: Any) -> Optional[str]:
+    """An alert's ``details`` mapping as compact JSON (None when there are none)."""
+    if not v:
+        return None
+    try:
+        return json.dumps(dict(v), separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None  # not JSON-safe: the English message stays, the details are dropped
+
+
+def _details_dict(v: Any) -> Dict[str, Any]:
+    """The stored JSON of an alert's ``details`` as a dict (empty when absent or unreadable)."""
+    if not v:
+        return {}
+    try:
+        d = json.loads(str(v))
+    except ValueError:
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 def _finite_or_none(v: Any) -> Optional[float]:
@@ -1236,6 +1260,7 @@ class Store:
                         "expected": _finite_or_none(a.get("expected")),
                         "unit": str(a.get("unit") or "")[:20],
                         "score": _finite_or_none(a.get("score")),
+                        "details": _details_json(a.get("details")),
                     }
                     key = str(a["key"])[:100]
                     if key in have:
@@ -1292,6 +1317,7 @@ class Store:
             end=int(r.end), severity=str(r.severity), message=str(r.message), value=r.value,
             expected=r.expected, unit=str(r.unit), score=r.score, found=int(r.found_utc),
             acknowledged=r.acknowledged_utc, acknowledged_by=r.acknowledged_by,
+            details=_details_dict(r.details),
         )
 
     def acknowledge_alert(self, alert_id: int, user_id: Optional[int], now: Optional[int] = None) -> Optional[Alert]:

@@ -155,9 +155,14 @@ def test_the_job_stores_alerts_and_chooses_a_model(tmp_path: Path, seeded_store:
     assert "high_load" in kinds
     high = next(a for a in stored if a.kind == "high_load")
     assert lo <= high.start <= lo + 1800 and high.value >= 2000
-    # the webhook got the recent ones (found within two days of their end)
+    assert high.details == {"template": "high_load", "power_w": pytest.approx(high.value),
+                            "hours": pytest.approx((high.end - high.start) / 3600)}
+    # the webhook got the recent ones (found within two days of their end), with their details
     sent = [json.loads(b)["alert"]["kind"] for _h, b in hook.bodies]
     assert "high_load" in sent
+    pushed = next(json.loads(b)["alert"] for _h, b in hook.bodies if json.loads(b)["alert"]["kind"] == "high_load")
+    assert pushed["details"] == {"template": "high_load", "power_w": pytest.approx(high.value),
+                                 "hours": pytest.approx((high.end - high.start) / 3600)}
     assert done["webhook"] == len(sent)
     sel = selection_for(store, store.meters()[0])
     assert sel is not None and sel["best"] in ("seasonal_naive", "same_hour_average", "ets", "gradient_boosting")

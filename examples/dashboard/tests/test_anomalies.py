@@ -70,6 +70,9 @@ def test_flat_series_with_one_3kw_hour_gives_exactly_one_spike() -> None:
     assert "Wed 03 Mar 2021 from 14:00 to 15:00" in sp.message
     assert "3.0 kW" in sp.message
     assert sp.key == f"spike:{s0}"
+    assert sp.details == {"template": "spike", "peak_w": pytest.approx(3000.0), "usual_w": pytest.approx(100.0),
+                          "z": pytest.approx(58.0)}
+    assert sp.to_json()["details"]["template"] == "spike"
     assert of_kind(res, "high_load") == [] and of_kind(res, "gap") == []
 
 
@@ -154,6 +157,7 @@ def test_continuous_2_2_kw_for_6_hours_is_high_load() -> None:
     assert a.score == pytest.approx(6.0)
     assert a.severity == "warning"
     assert "drawing 2.2 kW for 6.0 hours on Wed 20 Jan 2021 from 09:00 to 15:00" in a.message
+    assert a.details == {"template": "high_load", "power_w": pytest.approx(2200.0), "hours": 6.0}
     # 4.75 hours is not enough
     w2 = np.full(len(t), 100.0)
     w2[i:i + 19] = 2200.0
@@ -173,6 +177,10 @@ def test_sustained_night_load_is_night_use() -> None:
     assert nights[0].value == pytest.approx(400.0)
     assert nights[0].expected == pytest.approx(0.0)
     assert "+1.60 kWh" in nights[0].message
+    d = nights[0].details
+    assert d["template"] == "night_use" and d["excess_w"] == pytest.approx(400.0)
+    assert d["usual_w"] == pytest.approx(0.0) and d["extra_kwh"] == pytest.approx(1.6)
+    assert d["z"] == pytest.approx(nights[0].score)
 
 
 # --- DST -------------------------------------------------------------------------------------
@@ -226,6 +234,8 @@ def test_export_when_none_expected() -> None:
     assert (ex[0].start, ex[0].end) == (int(t[50]), int(t[53]))
     assert ex[0].value == pytest.approx(300.0)
     assert ex[0].unit == "Wh"
+    assert ex[0].details == {"template": "unexpected_export", "energy_wh": pytest.approx(300.0),
+                             "peak_w": pytest.approx(400.0)}
     assert of_kind(scan(t, imp, export_wh=exp, zone=BERLIN, settings=Settings(expect_export=True)),
                    "unexpected_export") == []
 
@@ -281,6 +291,10 @@ def test_voltage_band() -> None:
     ]
     assert all(a.expected == 230.0 for a in volt)
     assert "Voltage L1 fell to 200.0 V (-13.0 %" in volt[0].message
+    assert volt[0].details == {"template": "voltage_low", "phase": "L1", "volts_v": 200.0,
+                               "percent_pct": pytest.approx(-13.043, abs=1e-3), "nominal_v": 230.0}
+    assert volt[2].details["template"] == "voltage_high"
+    assert volt[2].details["percent_pct"] == pytest.approx(10.870, abs=1e-3)
     # a week with 10 % of the intervals at 200 V fails the 95 % rule
     v3 = np.full(len(t), 230.0)
     v3[::10] = 200.0
@@ -290,6 +304,9 @@ def test_voltage_band() -> None:
     assert weekly[0].value == pytest.approx(90.0, abs=0.2)
     assert weekly[0].expected == pytest.approx(95.0)
     assert (weekly[0].start, weekly[0].end) == (int(t[0]), int(t[-1]) + Q)
+    assert weekly[0].details == {"template": "voltage_week", "phase": "L3", "nominal_v": 230.0,
+                                 "band_pct": pytest.approx(10.0), "share_pct": pytest.approx(weekly[0].value),
+                                 "required_pct": pytest.approx(95.0)}
     assert len([a for a in of_kind(res3, "voltage") if a.unit == "V"]) == len(t[::10])
 
 
@@ -313,6 +330,7 @@ def test_gap_runs() -> None:
         (int(t[150]), int(t[151]), "info", 0.25),
     ]
     assert "8 quarter-hours missing" in gaps[0].message
+    assert [g.details for g in gaps] == [{"template": "gap", "missing": n} for n in (8, 3, 1)]
 
 
 def test_clock_jumps() -> None:
@@ -329,6 +347,10 @@ def test_clock_jumps() -> None:
         (30.0, raw[149], raw[150]),
     ]
     assert "stepped back by 3600 s" in jumps[0].message
+    iso = lambda ts: datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    assert jumps[0].details == {"template": "clock_back", "back_s": 3600.0, "next": iso(raw[100])}
+    assert jumps[1].details == {"template": "clock_forward", "forward_s": 30.0, "after": iso(raw[149]),
+                                "cadence_s": 60.0}
 
 
 # --- unusual days, json, since, errors ---------------------------------------------------------
@@ -349,6 +371,14 @@ def test_unusual_day_on_a_small_dataset() -> None:
     assert a.severity == "info" and a.unit == "kWh"
     assert a.value > 20.0 and a.expected is not None and a.expected < 5.0
     assert "Thu 25 March 2021 looks unusual" in a.message
+    assert a.details["template"] == "unusual_day" and a.details["day"] == "2021-03-25"
+    assert a.details["score"] == pytest.approx(a.score)
+    # the two features furthest from usual, as the message lists them: 10:00-23:00 and 07:00-07:30
+    # above 1 kW (13.5 h, usually 1.5 h), then the day's energy
+    assert a.details["features"] == [
+        {"feature": "hours_above_1kw", "value": 13.5, "usual": 1.5, "unit": "h"},
+        {"feature": "daily_energy", "value": pytest.approx(a.value), "usual": pytest.approx(a.expected), "unit": "kWh"},
+    ]
     assert 0.62 <= a.score <= 1.0
 
 
@@ -369,11 +399,15 @@ def test_json_is_safe_and_has_both_time_forms() -> None:
     assert gap["key"] == f"gap:{int(t[10])}"
     assert gap["expected"] is None
     assert set(gap) == {"kind", "key", "start", "end", "start_ts", "end_ts", "severity", "value",
-                        "expected", "unit", "score", "message"}
+                        "expected", "unit", "score", "message", "details"}
+    assert gap["details"] == {"template": "gap", "missing": 1}
     assert doc["base_load"][0] == {"day": "2021-01-04", "watts": 100.0}
-    nan = Anomaly("spike", 0, 900, "info", float("nan"), float("inf"), "W", float("-inf"), "x")
+    nan = Anomaly("spike", 0, 900, "info", float("nan"), float("inf"), "W", float("-inf"), "x",
+                  {"template": "spike", "peak_w": float("nan"), "features": [{"value": float("inf")}]})
     j = nan.to_json()
     assert (j["value"], j["expected"], j["score"]) == (None, None, None)
+    assert j["details"] == {"template": "spike", "peak_w": None, "features": [{"value": None}]}
+    json.dumps(j, allow_nan=False)
 
 
 def test_since_keeps_history_as_reference_only() -> None:
@@ -538,3 +572,57 @@ def test_injected_spikes_are_integrated_like_a_meter_would() -> None:
         assert wh[first - 1] == pytest.approx(sum(o.size * 0.25 for o in others if o.start <= start + 900 * (first - 1) < o.end))
         partial += (i.start - start) % 900 != 0
     assert partial >= 30  # 36 random minutes: almost never on a quarter-hour boundary
+
+
+def test_every_sentence_can_be_worded_from_its_details() -> None:
+    """Each anomaly's ``details`` carry exactly the numbers its sentence needs in the UI
+    catalogues (English and French), so the page can word every alert in its language."""
+    import re
+    from pathlib import Path
+
+    from dashboard.analytics.anomalies import TEMPLATES
+
+    web = Path(__file__).resolve().parents[1] / "dashboard" / "web" / "static" / "i18n"
+    catalogues = {lang: json.loads((web / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fr")}
+    start = local_ts(BERLIN, 2021, 1, 4)
+    t = grid(start, 70)
+    w = daily_pattern(t, BERLIN)
+    w[int((local_ts(BERLIN, 2021, 3, 3, 14) - start) // Q):][:4] = 3000.0        # spike
+    w[int((local_ts(BERLIN, 2021, 2, 17, 9) - start) // Q):][:24] = 2500.0       # high load
+    w[int((local_ts(BERLIN, 2021, 2, 10, 1) - start) // Q):][:16] += 400.0       # night use
+    w[int((local_ts(BERLIN, 2021, 2, 24) - start) // Q):] += 60.0                # standby step
+    vals: List[Optional[float]] = list(watts_to_wh(w))
+    vals[5000:5008] = [None] * 8                                                 # gap
+    volts = np.full(len(t), 230.0)
+    volts[6000], volts[6100] = 200.0, 255.0
+    volts[6200:6900:7] = 200.0                                                   # a bad week
+    export = np.zeros(len(t))
+    export[6500:6503] = 100.0
+    t0 = int(t[-96])
+    raw = [t0 + 60 * k for k in range(100)]
+    raw += [raw[-1] + 60 - 3600 + 60 * k for k in range(50)]
+    raw += [raw[-1] + 90 + 60 * k for k in range(50)]
+    res = scan(t, vals, zone=BERLIN, voltages={"voltage_l1": volts}, export_wh=export, raw_times=raw,
+               settings=Settings(expect_export=False))
+    unusual = scan(*_unusual_day_series(), zone=BERLIN, settings=Settings(z_threshold=1e6, high_load_hours=24.0))
+    found = res.anomalies + of_kind(unusual, "unusual_day")
+    seen = {a.details["template"] for a in found}
+    assert seen == set(TEMPLATES) - {"spike_no_usual"}, sorted(set(TEMPLATES) - seen)
+    placeholder = re.compile(r"\{(\w+)\}")
+    for a in found:
+        names = set(a.details) - {"template"}
+        for lang, strings in catalogues.items():
+            text = strings[f"analytics.alert_text.{a.details['template']}"]
+            assert set(placeholder.findall(text)) == names, (lang, a.kind, a.details)
+        json.dumps(a.to_json(), allow_nan=False)
+        for f in a.details.get("features", []):
+            assert all(f"analytics.feature.{f['feature']}" in s for s in catalogues.values())
+
+
+def _unusual_day_series() -> Tuple[np.ndarray, np.ndarray]:
+    start = local_ts(BERLIN, 2021, 3, 1)
+    t = grid(start, 40)
+    w = daily_pattern(t, BERLIN) * np.random.default_rng(7).uniform(0.9, 1.1, len(t))
+    i = int((local_ts(BERLIN, 2021, 3, 25) - start) // Q)
+    w[i + 40:i + 92] += 1500.0
+    return t, watts_to_wh(w)

@@ -270,7 +270,7 @@ def test_fresh_database_at_head_matches_the_models(tmp_path: Path) -> None:
     assert _compare(url) == []
     engine = create_engine(url)
     with engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     engine.dispose()
     Store.open(url).close()  # a second open is a no-op upgrade
 
@@ -321,3 +321,33 @@ def test_postgres_roundtrip_and_dst(pg_store: Store) -> None:
     assert pg_store.health()["collector"]["spooled"] == 1
     latest = pg_store.latest(mid)
     assert latest is not None and latest.time == dt(e + 3600 - 60)
+
+
+def test_alert_details_round_trip_and_older_alerts_upgrade(tmp_path: Path) -> None:
+    """Revision 0003 adds the alerts' details: an alert stored at 0002 survives the upgrade with
+    empty details; new ones keep theirs, updated on a rescan; unusable details are dropped."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    old = Store.open(url, migrate=False)
+    old.upgrade("0002")
+    mid = old.ensure_meter("42", "Maison", "Europe/Zurich", gap_seconds=2700)
+    with old.engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO alerts (meter_id, key, kind, start, \"end\", severity, message, unit, found_utc) "
+            "VALUES (:m, 'gap:100', 'gap', 100, 1000, 'info', 'No complete data', 'h', 5)"), {"m": mid})
+    old.close()
+    s = Store.open(url)
+    (before,) = s.alerts(mid)
+    assert before.key == "gap:100" and before.message == "No complete data" and before.details == {}
+    row = {"key": "gap:2000", "kind": "gap", "start": 2000, "end": 2900, "severity": "info", "message": "x",
+           "value": 0.25, "expected": None, "unit": "h", "score": 1.0, "details": {"template": "gap", "missing": 1}}
+    (aid,) = s.upsert_alerts(mid, [row], now=3000)
+    got = s.alert(aid)
+    assert got is not None and got.details == {"template": "gap", "missing": 1}
+    assert s.upsert_alerts(mid, [{**row, "end": 3800, "details": {"template": "gap", "missing": 2}}]) == []
+    got = s.alert(aid)
+    assert got is not None and got.end == 3800 and got.details == {"template": "gap", "missing": 2}
+    # not JSON (a NaN, an object): the English message stays, the details are left out
+    s.upsert_alerts(mid, [{**row, "key": "gap:5000", "start": 5000, "end": 5900, "details": {"template": "gap", "x": float("nan")}}])
+    s.upsert_alerts(mid, [{**row, "key": "gap:6000", "start": 6000, "end": 6900, "details": {"template": "gap", "x": object()}}])
+    assert [a.details for a in s.alerts(mid, start=4000)] == [{}, {}]
+    s.close()

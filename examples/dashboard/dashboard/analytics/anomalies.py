@@ -88,6 +88,27 @@ def _finite(x: Optional[float]) -> Optional[float]:
     return x if math.isfinite(x) else None
 
 
+TEMPLATES = (
+    "spike", "spike_no_usual", "standby_increase", "high_load", "night_use", "unexpected_export",
+    "voltage_low", "voltage_high", "voltage_week", "gap", "clock_back", "clock_forward",
+    "unusual_day",
+)
+"""The sentences :attr:`Anomaly.details` can name (``details["template"]``)."""
+
+
+def _json_details(d: Mapping[str, Any]) -> Dict[str, Any]:
+    """``details`` with non-finite numbers as None (also inside the feature list)."""
+    out: Dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, float):
+            out[k] = _finite(v)
+        elif isinstance(v, list):
+            out[k] = [_json_details(x) if isinstance(x, Mapping) else x for x in v]
+        else:
+            out[k] = v
+    return out
+
+
 @dataclass(frozen=True)
 class Anomaly:
     """One anomaly over the period ``[start, end)`` (Unix seconds UTC).
@@ -96,6 +117,17 @@ class Anomaly:
     meaningful), both in ``unit``; ``score`` is the detector's score (a robust z-score, an
     IsolationForest score, a share, ...); ``message`` is one English sentence with the numbers
     and local times.
+
+    ``details`` holds what the sentence says, for a user interface that words it in another
+    language: ``template`` names the sentence (``spike``, ``voltage_low``, ``clock_back``, ...,
+    listed in ``TEMPLATES``) and the other keys are its numbers, named by unit (``_w`` watts,
+    ``_wh`` watt-hours, ``_kwh``, ``_v`` volts, ``_pct`` percent, ``_s`` seconds), local dates
+    (``YYYY-MM-DD``) or UTC times (ISO 8601).
+
+    >>> a = Anomaly("gap", 0, 3600, "warning", 1.0, None, "h", 4.0, "No complete data ...",
+    ...             {"template": "gap", "missing": 4})
+    >>> a.to_json()["details"]
+    {'template': 'gap', 'missing': 4}
     """
 
     kind: str
@@ -107,6 +139,7 @@ class Anomaly:
     unit: str
     score: float
     message: str
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> str:
@@ -128,6 +161,7 @@ class Anomaly:
             "unit": self.unit,
             "score": _finite(self.score),
             "message": self.message,
+            "details": _json_details(self.details),
         }
 
 
@@ -620,6 +654,8 @@ def _spikes(data: _Data, s: Settings, f: _Fmt) -> Tuple[List[Anomaly], F64]:
         out.append(Anomaly(
             "spike", a, b, sev, peak, exp, "W", zz,
             f"Unusual consumption {f.span(a, b)}: up to {_kw(peak)}{usual} (robust z {zz:.1f}).",
+            {"template": "spike" if exp is not None else "spike_no_usual", "peak_w": peak,
+             **({"usual_w": exp} if exp is not None else {}), "z": zz},
         ))
     return out, med1
 
@@ -696,6 +732,8 @@ def _standby(data: _Data, base: F64, s: Settings, f: _Fmt) -> List[Anomaly]:
                 "standby_increase", a, b, sev, rise, m_prev, "W", score,
                 f"Your standby rose by {rise:.0f} W since {f.day(day0)} "
                 f"(from about {m_prev:.0f} W to {level:.0f} W).",
+                {"template": "standby_increase", "rise_w": rise, "since": day0.isoformat(),
+                 "from_w": m_prev, "to_w": level},
             ))
             d += R  # the new level becomes the reference
             continue
@@ -720,6 +758,7 @@ def _high_load(data: _Data, med: F64, s: Settings, f: _Fmt) -> List[Anomaly]:
         out.append(Anomaly(
             "high_load", a, b, sev, mean_w, exp, "W", hours,
             f"Something has been drawing {_kw(mean_w)} for {hours:.1f} hours {f.span(a, b)}.",
+            {"template": "high_load", "power_w": mean_w, "hours": hours},
         ))
     return out
 
@@ -777,6 +816,8 @@ def _night(data: _Data, s: Settings, f: _Fmt) -> List[Anomaly]:
                 f"Unusual night consumption {f.span(a, b)}: the load stayed about "
                 f"{_kw(float(excess[d]))} above standby where about {_kw(m)} is usual "
                 f"({extra_kwh:+.2f} kWh, robust z {z:.1f}).",
+                {"template": "night_use", "excess_w": float(excess[d]), "usual_w": float(m),
+                 "extra_kwh": float(extra_kwh), "z": float(z)},
             ))
     return out
 
@@ -805,6 +846,7 @@ def _export(data: _Data, export: F64, s: Settings, f: _Fmt) -> List[Anomaly]:
             "unexpected_export", a, b, "warning", total, 0.0, "Wh", peak,
             f"The meter exported {total:.0f} Wh {f.span(a, b)} (up to {_kw(peak)}), "
             f"though no export is expected.",
+            {"template": "unexpected_export", "energy_wh": total, "peak_w": peak},
         ))
     return out
 
@@ -834,6 +876,8 @@ def _voltage(data: _Data, volts: Dict[str, F64], s: Settings, f: _Fmt) -> List[A
                 "voltage", a, b, sev, worst, un, "V", pct,
                 f"Voltage {phase} {'fell' if worst < un else 'rose'} to {worst:.1f} V ({pct:+.1f} % of "
                 f"{un:.0f} V, outside the EN 50160 band) {f.span(a, b)}.",
+                {"template": "voltage_low" if worst < un else "voltage_high", "phase": phase,
+                 "volts_v": worst, "percent_pct": pct, "nominal_v": un},
             ))
         for w in np.unique(week[known]).tolist():
             sel = known & (week == w)
@@ -850,6 +894,9 @@ def _voltage(data: _Data, volts: Dict[str, F64], s: Settings, f: _Fmt) -> List[A
                     f"Voltage {phase} was within {un:.0f} V ± {s.voltage_band * 100:.0f} % for only "
                     f"{share * 100:.1f} % of the known intervals of the week from "
                     f"{f.when(a)} (EN 50160 asks {s.voltage_week_share * 100:.0f} %).",
+                    {"template": "voltage_week", "phase": phase, "nominal_v": un,
+                     "band_pct": s.voltage_band * 100, "share_pct": share * 100,
+                     "required_pct": s.voltage_week_share * 100},
                 ))
     return out
 
@@ -865,6 +912,7 @@ def _gaps(data: _Data, s: Settings, f: _Fmt) -> List[Anomaly]:
         out.append(Anomaly(
             "gap", a, b, sev, hours, None, "h", float(n),
             f"No complete data {f.span(a, b)} ({n} quarter-hour{'s' if n != 1 else ''} missing).",
+            {"template": "gap", "missing": int(n)},
         ))
     return out
 
@@ -888,6 +936,7 @@ def _clock(raw: I64, s: Settings, f: _Fmt) -> List[Anomaly]:
                 "clock_jump", a, b, "warning", float(back), None, "s", float(step),
                 f"The meter clock stepped back by {-back:.0f} s at {f.when(prev)} "
                 f"(next reading stamped {f.when(cur)}).",
+                {"template": "clock_back", "back_s": float(-back), "next": _iso(cur)},
             ))
         elif regular:
             r = step - round(step / cadence) * cadence
@@ -898,6 +947,8 @@ def _clock(raw: I64, s: Settings, f: _Fmt) -> List[Anomaly]:
                     "clock_jump", prev, cur, "warning", float(jump), None, "s", float(r),
                     f"The meter clock stepped forward by about {jump:.0f} s after {f.when(prev)} "
                     f"(readings every {cadence:.0f} s).",
+                    {"template": "clock_forward", "forward_s": float(jump), "after": _iso(prev),
+                     "cadence_s": float(cadence)},
                 ))
     return out
 
@@ -905,6 +956,8 @@ def _clock(raw: I64, s: Settings, f: _Fmt) -> List[Anomaly]:
 _FEATURES = ("daily energy", "standby", "peak", "night share", "morning share", "daytime share",
              "evening share", "hours above 1 kW")
 _FEATURE_UNITS = ("kWh", "W", "W", "%", "%", "%", "%", "h")
+_FEATURE_IDS = ("daily_energy", "standby", "peak", "night_share", "morning_share", "daytime_share",
+                "evening_share", "hours_above_1kw")
 
 
 def _daily_features(data: _Data, base: F64) -> Tuple[F64, B]:
@@ -969,16 +1022,21 @@ def _unusual_days(data: _Data, base: F64, s: Settings, f: _Fmt) -> List[Anomaly]
         a, b = int(row.min()), int(row.max()) + QUARTER
         top = np.argsort(-np.abs(rz), kind="stable")[:2]
         parts = []
+        features: List[Dict[str, Any]] = []
         for t in top.tolist():
             u = _FEATURE_UNITS[t]
             fmt = "{:.1f}" if u in ("kWh", "h") else "{:.0f}"
             sep = "" if u == "%" else " "
             parts.append(f"{_FEATURES[t]} {fmt.format(Xg[o, t])}{sep}{u} (usual {fmt.format(med[t])}{sep}{u})")
+            features.append({"feature": _FEATURE_IDS[t], "value": float(Xg[o, t]), "usual": float(med[t]),
+                             "unit": u})
         day0 = _day_date(data.first_day, d)
         out.append(Anomaly(
             "unusual_day", a, b, "info", float(Xg[o, 0]), float(med[0]), "kWh", float(score[o]),
             f"{day0.strftime('%a')} {f.day(day0)} looks unusual (isolation score {score[o]:.2f}): "
             + ", ".join(parts) + ".",
+            {"template": "unusual_day", "day": day0.isoformat(), "score": float(score[o]),
+             "features": features},
         ))
     return out
 

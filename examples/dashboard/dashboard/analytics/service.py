@@ -122,6 +122,7 @@ def alert_row(a: Any) -> Dict[str, Any]:
     return {
         "key": a.key, "kind": a.kind, "start": a.start, "end": a.end, "severity": a.severity,
         "message": a.message, "value": a.value, "expected": a.expected, "unit": a.unit, "score": a.score,
+        "details": a.to_json()["details"],
     }
 
 
@@ -163,6 +164,7 @@ def alert_payload(alert: Alert, meter: Optional[MeterInfo]) -> Dict[str, Any]:
         "expected": alert.expected,
         "unit": alert.unit,
         "score": alert.score,
+        "details": alert.details,
         "found": iso(alert.found),
         "acknowledged": iso(alert.acknowledged),
     }

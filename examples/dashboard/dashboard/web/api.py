@@ -445,6 +445,7 @@ def _anomaly_json(fmt: Any, a: Any, row: Any) -> Dict[str, Any]:
         "unit": a.unit,
         "score": a.score,
         "message": a.message,
+        "details": a.to_json()["details"],
         "acknowledged": None if row is None or row.acknowledged is None else fmt.one(row.acknowledged),
     }
 

@@ -320,11 +320,19 @@ _SCHEMAS: Dict[str, Dict[str, Any]] = {
     },
 }
 
+# the sentences of ``Anomaly.details`` (dashboard.analytics.anomalies.TEMPLATES; a test keeps
+# them equal without importing NumPy here)
+_TEMPLATES = (
+    "spike", "spike_no_usual", "standby_increase", "high_load", "night_use", "unexpected_export",
+    "voltage_low", "voltage_high", "voltage_week", "gap", "clock_back", "clock_forward",
+    "unusual_day",
+)
+
 _SCHEMAS.update({
     "Anomaly": {
         "type": "object",
         "required": ["id", "key", "kind", "severity", "start", "end", "value", "expected", "unit",
-                     "score", "message", "acknowledged"],
+                     "score", "message", "details", "acknowledged"],
         "properties": {
             "id": {"type": ["integer", "null"], "description": "The stored alert (to acknowledge it)."},
             "key": {"type": "string", "description": "`<kind>:<start Unix s>`, stable across scans."},
@@ -338,7 +346,20 @@ _SCHEMAS.update({
             "expected": _NULLABLE_NUMBER,
             "unit": {"type": "string"},
             "score": _NULLABLE_NUMBER,
-            "message": {"type": "string"},
+            "message": {"type": "string", "description": "One English sentence with the numbers and local times."},
+            "details": {
+                "type": "object",
+                "required": ["template"],
+                "description": "What `message` says, for a user interface in another language: "
+                               "`template` names the sentence, the other keys are its numbers, named "
+                               "by unit (`_w`, `_wh`, `_kwh`, `_v`, `_pct`, `_s`), local dates "
+                               "(`since`, `day`) or UTC times (`next`, `after`); `unusual_day` has "
+                               "a `features` list (`feature`, `value`, `usual`, `unit`).",
+                "properties": {
+                    "template": {"type": "string", "enum": list(_TEMPLATES)},
+                },
+                "additionalProperties": True,
+            },
             "acknowledged": _NULLABLE_ISO,
         },
     },

@@ -198,8 +198,51 @@ def test_alerts_default_range_gap_and_acknowledge(open_page: Any, analytics_dash
     assert gap.locator(".alert-kind").inner_text() == "Données manquantes"
     when = gap.locator(".alert-when").inner_text()
     assert "10 oct. 2026" in when and "11:45 – 15:00" in when, when
-    assert gap.locator(".alert-message").inner_text() == gap_api["message"]
+    # The sentence is worded in French from the alert's details; the API keeps the English one.
+    assert gap_api["details"] == {"template": "gap", "missing": 13}
     assert "13 quarter-hours missing" in gap_api["message"]
+    assert gap.locator(".alert-message").inner_text() == "Pas de données complètes (quarts d’heure manquants : 13)."
+    assert gap.locator(".alert-message").get_attribute("lang") is None
+    # Every open alert reads in French, with its numbers filled in.
+    french = {"spike": "Jusqu’à ", "high_load": "Un appareil a consommé ", "night_use": "La charge est restée ",
+              "standby_increase": "Votre consommation de veille a augmenté de ", "gap": "Pas de données complètes",
+              "unusual_day": "Le ", "unexpected_export": "Le compteur a injecté ", "voltage_low": "La tension ",
+              "voltage_high": "La tension ", "voltage_week": "La tension ", "clock_back": "L’horloge du compteur a reculé",
+              "clock_forward": "L’horloge du compteur a avancé", "spike_no_usual": "Jusqu’à "}
+    by_key = {a["key"]: a for a in expected["anomalies"]}
+    worded = set()
+    for item in page.locator("#alerts-open .alert-item").all():
+        text = item.locator(".alert-message").inner_text()
+        template = by_key[item.get_attribute("data-key")]["details"]["template"]
+        assert item.locator(".alert-message").get_attribute("lang") is None, text
+        assert text.startswith(french[template]) and text.endswith("."), (template, text)
+        assert "{" not in text and "—" not in text, text
+        worded.add(template)
+    assert worded == {"gap", "unexpected_export"}, worded  # what the seeded range holds
+    export = next(a for a in expected["anomalies"] if a["kind"] == "unexpected_export")
+    d = export["details"]
+
+    def fr_number(value: float, digits: int) -> str:
+        return f"{value:.{digits}f}".replace(".", ",")
+
+    def fr_power(watts: float) -> str:
+        return f"{fr_number(watts / 1000, 1)} kW" if abs(watts) >= 1000 else f"{fr_number(watts, 0)} W"
+
+    energy = (f"{fr_number(d['energy_wh'] / 1000, 2)} kWh" if d["energy_wh"] >= 1000
+              else f"{fr_number(d['energy_wh'], 0)} Wh")
+    shown = page.locator(f"#alerts-open .alert-item[data-key='{export['key']}'] .alert-message").inner_text()
+    assert shown == (f"Le compteur a injecté {energy} (jusqu’à {fr_power(d['peak_w'])}) "
+                     "alors qu’aucune injection n’est attendue."), (shown, d)
+    # An alert stored before the details existed keeps the detector's English sentence, marked as such.
+    fallback = page.evaluate("""async () => {
+        const app = document.querySelector("script[type=module]").src;
+        const m = await import(app.replace(/app[.]js$/, "analytics.js"));
+        return [m.alertSentence({ message: "x", details: {} }),
+                m.alertSentence({ message: "x", details: { template: "gap" } }),
+                m.alertSentence({ message: "x", details: { template: "nope", missing: 1 } }),
+                m.alertSentence({ message: "x", details: { template: "high_load", power_w: 2200, hours: 6 } })];
+    }""")
+    assert fallback == [None, None, None, "Un appareil a consommé 2,2 kW pendant 6,0 heures."]
     assert page.locator("#alerts-open .alert-item").count() == expected["open"]
     page.screenshot(path=str(screenshots / "analytics-desktop-light-fr.png"), full_page=True)
 
@@ -246,6 +289,7 @@ def test_alerts_default_range_gap_and_acknowledge(open_page: Any, analytics_dash
     again = page.locator("#alerts-acknowledged .alert-item[data-kind='gap']")
     assert again.is_visible()
     assert again.locator(".alert-kind").inner_text() == "Missing data"
+    assert again.locator(".alert-message").inner_text() == "No complete data (quarter-hours missing: 13)."
     assert again.locator(".severity").inner_text().lower() == "warning"
     assert again.locator(".acknowledged-when").inner_text().startswith("Acknowledged on ")
     assert again.locator(".acknowledged-when").get_attribute("data-value") == stored["acknowledged"]

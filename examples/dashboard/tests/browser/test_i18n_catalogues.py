@@ -120,3 +120,23 @@ def test_best_language_default() -> None:
     assert i18n.best_language("de", "en") == "en"
     with pytest.raises(i18n.UnknownLanguageError):
         i18n.best_language("en", "it")
+
+
+def test_every_alert_sentence_and_feature_is_translated() -> None:
+    """The Analyses page words alerts from ``Anomaly.details``: every sentence the detectors can
+    name, and every feature of an unusual day, has an entry with the same placeholders in both
+    languages (the placeholders themselves are checked against real details in test_anomalies)."""
+    from dashboard.analytics import anomalies
+    from dashboard.web import openapi
+
+    assert openapi._TEMPLATES == anomalies.TEMPLATES
+    placeholder = re.compile(r"\{(\w+)\}")
+    fr, en = i18n.catalog("fr"), i18n.catalog("en")
+    for name in anomalies.TEMPLATES:
+        key = f"analytics.alert_text.{name}"
+        assert key in fr and key in en, key
+        assert set(placeholder.findall(fr[key])) == set(placeholder.findall(en[key])), key
+    assert set(placeholder.findall(en["analytics.alert_text.spike_no_usual"])) == {"peak_w", "z"}
+    for feature in anomalies._FEATURE_IDS:
+        assert f"analytics.feature.{feature}" in fr and f"analytics.feature.{feature}" in en
+    assert len(anomalies._FEATURE_IDS) == len(anomalies._FEATURES)

@@ -86,6 +86,72 @@ function signed(value, digits) {
   return `${rounded > 0 ? "+" : "−"}${formatNumber(Math.abs(rounded), digits)}`;
 }
 
+// ---------------------------------------------------------------- alert sentences
+
+/** "850 W", "2,3 kW" (like the detectors' English sentences). */
+function powerText(watts) {
+  return Math.abs(watts) >= 1000 ? `${formatNumber(watts / 1000, 1)} kW` : `${formatNumber(watts, 0)} W`;
+}
+
+/** A number of `details`, worded by its name (the unit is its suffix). */
+function detailText(name, value) {
+  if (typeof value === "string") {
+    if (name === "since" || name === "day") {
+      const c = parseIsoDate(value);
+      return c ? formatCalendar(c, { weekday: "short", day: "numeric", month: "long", year: "numeric" }) : value;
+    }
+    if (name === "next" || name === "after") {
+      return formatTime(value, { ...dateTimeOptions, second: "2-digit" });
+    }
+    return value;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  const whole = Number.isInteger(value);
+  if (name.endsWith("_w")) return powerText(value);
+  if (name.endsWith("_wh")) return Math.abs(value) >= 1000 ? `${formatNumber(value / 1000, 2)} kWh` : `${formatNumber(value, 0)} Wh`;
+  if (name.endsWith("_kwh")) return `${signed(value, 2)} kWh`;
+  if (name.endsWith("_v")) return `${formatNumber(value, whole ? 0 : 1)} V`;
+  if (name === "percent_pct") return `${signed(value, 1)} %`;
+  if (name.endsWith("_pct")) return `${formatNumber(value, whole ? 0 : 1)} %`;
+  if (name.endsWith("_s") || name === "missing") return formatNumber(value, 0);
+  if (name === "score") return formatNumber(value, 2);
+  return formatNumber(value, 1);  // z, hours
+}
+
+/** One feature of an unusual day: "énergie du jour 14,2 kWh (habituel 8,1 kWh)". */
+function featureText(f) {
+  const digits = f.unit === "kWh" || f.unit === "h" ? 1 : 0;
+  const amount = (v) => (typeof v === "number" && Number.isFinite(v) ? `${formatNumber(v, digits)} ${f.unit}` : "—");
+  return t("analytics.alert_feature", {
+    name: tOr(`analytics.feature.${f.feature}`, String(f.feature)), value: amount(f.value), usual: amount(f.usual),
+  });
+}
+
+/**
+ * The alert's sentence in the page language, from its `details` and the catalogue; null when
+ * it cannot be worded (no details, an unknown sentence or a missing number): the detector's
+ * English sentence is shown instead.
+ */
+export function alertSentence(alert) {
+  const d = alert.details;
+  if (!d || typeof d.template !== "string") return null;
+  const key = `analytics.alert_text.${d.template}`;
+  const params = {};
+  for (const [name, value] of Object.entries(d)) {
+    if (name === "template") continue;
+    if (name === "features") {
+      if (!Array.isArray(value)) return null;
+      params.features = value.map(featureText).join(", ");
+      continue;
+    }
+    const text = detailText(name, value);
+    if (text === null) return null;
+    params[name] = text;
+  }
+  const text = t(key, params);
+  return text === key || /\{\w+\}/.test(text) ? null : text;
+}
+
 // ---------------------------------------------------------------- range
 
 function readUrl() {
@@ -229,8 +295,9 @@ function alertItem(alert) {
   title.append(severity, " ", kind, " ", when);
   const message = document.createElement("p");
   message.className = "alert-message";
-  message.lang = "en";  // the detectors write English sentences
-  message.textContent = alert.message;
+  const sentence = alertSentence(alert);
+  if (sentence === null) message.lang = "en";  // the detector's own English sentence
+  message.textContent = sentence === null ? alert.message : sentence;
   main.append(title, message);
 
   const actions = document.createElement("div");
