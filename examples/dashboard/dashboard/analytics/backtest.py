@@ -5,7 +5,8 @@
 :func:`dashboard.analytics.households.panel` and on the meter simulator's data, and prints
 Markdown tables: MASE (scaled by the in-sample *weekly* seasonal naive error) and NRMSE per
 model (median and spread over households, and per household), the coverage of the nominal 80 %
-prediction interval, the fit + predict time per model, and the per-meter selection.
+prediction interval (``--level`` for another) and its mean width, the fit + predict time per
+model, and the per-meter selection.
 
 Design: origins are local midnights 7 days apart over the last weeks of the data; each forecast
 uses only the history before its origin. The model chosen for a meter is selected by a backtest
@@ -13,7 +14,7 @@ on the weeks *before* the evaluation weeks (no look-ahead), then scored on the e
 weeks like the others ("selected").
 
 Options: ``--quick`` (3 households, 2 origins, < 60 s), ``--households N``, ``--origins N``,
-``--horizon day|week|both``, ``--no-simulator``, ``--csv FILE`` (your own export, see
+``--horizon day|week|both``, ``--level L`` (nominal coverage of the band, 0.8), ``--no-simulator``, ``--csv FILE`` (your own export, see
 :func:`load_csv`; add ``--cumulative`` for a register), ``--zone``, ``--json FILE``.
 """
 
@@ -66,6 +67,11 @@ class MeterResult:
     selection_seconds: float = math.nan
     forecast_seconds: float = math.nan  # forecast() with the selected model on the full history
     notes: List[str] = field(default_factory=list)
+    #: Mean width of the band (upper - lower) over the evaluation intervals, Wh per interval.
+    width: Dict[str, float] = field(default_factory=dict)
+    #: The same divided by the mean actual value (1.0 = as wide as the mean consumption).
+    width_rel: Dict[str, float] = field(default_factory=dict)
+    level: float = 0.8
 
     def best_baseline(self) -> str:
         """The baseline with the lower MASE on the evaluation origins."""
@@ -194,16 +200,21 @@ def evaluate(
     models: Optional[Sequence[str]] = None,
     select: bool = True,
     select_origins: int = 8,
+    level: float = 0.8,
 ) -> MeterResult:
     """Backtest one meter: every model at ``origins`` weekly origins over the last weeks, with
-    intervals; then the per-meter selection on the weeks before them, and the time of one
+    ``level`` intervals (coverage and mean width); then the per-meter selection on the weeks before them, and the time of one
     ``forecast()`` with the selected model on the whole history."""
     names = list(models) if models is not None else available_models()
-    res = backtest_origins(times, wh, zone=zone, horizon=horizon, origins=origins, models=names, intervals=True)
+    res = backtest_origins(
+        times, wh, zone=zone, horizon=horizon, origins=origins, models=names, intervals=True, level=level
+    )
     present = [m for m in names if any(r.model == m for r in res)]
     scores = {m: score(res, m) for m in present}
     coverage: Dict[str, float] = {}
     seconds: Dict[str, float] = {}
+    width: Dict[str, float] = {}
+    width_rel: Dict[str, float] = {}
     for m in present:
         rs = [r for r in res if r.model == m]
         a = np.concatenate([r.actual for r in rs])
@@ -211,7 +222,10 @@ def evaluate(
         hi = np.concatenate([r.upper for r in rs])
         coverage[m] = float(np.mean((a >= lo) & (a <= hi)))
         seconds[m] = float(np.mean([r.seconds for r in rs]))
-    out = MeterResult(name, horizon, scores, coverage, seconds)
+        width[m] = float(np.mean(hi - lo))
+        mu = float(np.mean(a))
+        width_rel[m] = width[m] / mu if mu > 0 else math.nan
+    out = MeterResult(name, horizon, scores, coverage, seconds, width=width, width_rel=width_rel, level=level)
     if select:
         # Select on the data before the evaluation window (no look-ahead).
         cut = max(int(t) for t in times) + QUARTER - origins * WEEK
@@ -240,23 +254,30 @@ def report(results: Sequence[MeterResult], title: str, *, per_meter: bool = True
         return f"### {title}\n\nno results\n"
     models = [m for m in results[0].scores]
     lines = [f"### {title}", ""]
-    lines.append("| model | median MASE | MASE p25–p75 | median NRMSE | NRMSE p25–p75 | 80 % interval coverage | s per fit+predict |")
-    lines.append("|---|---|---|---|---|---|---|")
+    pct = f"{results[0].level:.0%}".replace("%", " %")
+    lines.append(
+        f"| model | median MASE | MASE p25–p75 | median NRMSE | NRMSE p25–p75 | {pct} interval coverage | coverage p25–p75 "
+        "| band width (× mean) | band width p25–p75 | s per fit+predict |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
     rows = list(models) + (["selected"] if results[0].selected else [])
     for m in rows:
         if m == "selected":
             mase = [r.scores[r.selected].mase for r in results if r.selected]
             nr = [r.scores[r.selected].nrmse for r in results if r.selected]
             cov = [r.coverage[r.selected] for r in results if r.selected]
+            wid = [r.width_rel.get(r.selected, math.nan) for r in results if r.selected]
             sec = [r.forecast_seconds for r in results]
         else:
             mase = [r.scores[m].mase for r in results if m in r.scores]
             nr = [r.scores[m].nrmse for r in results if m in r.scores]
             cov = [r.coverage[m] for r in results if m in r.coverage]
+            wid = [r.width_rel[m] for r in results if m in r.width_rel]
             sec = [r.seconds[m] for r in results if m in r.seconds]
         lines.append(
             f"| {m} | {_q(mase, .5):.3f} | {_q(mase, .25):.3f}–{_q(mase, .75):.3f} | {_q(nr, .5):.1%} | "
-            f"{_q(nr, .25):.1%}–{_q(nr, .75):.1%} | {_q(cov, .5):.1%} | {_q(sec, .5):.2f} |"
+            f"{_q(nr, .25):.1%}–{_q(nr, .75):.1%} | {_q(cov, .5):.1%} | {_q(cov, .25):.1%}–{_q(cov, .75):.1%} | "
+            f"{_q(wid, .5):.2f} | {_q(wid, .25):.2f}–{_q(wid, .75):.2f} | {_q(sec, .5):.2f} |"
         )
     if results[0].selected:
         wins = sum(1 for r in results if r.selected and r.scores[r.selected].mase <= r.scores[r.best_baseline()].mase + 1e-12)
@@ -295,8 +316,17 @@ def _to_json(results: Sequence[MeterResult]) -> List[Dict[str, Any]]:
             "selected": r.selected,
             "selection_seconds": f(r.selection_seconds),
             "forecast_seconds": f(r.forecast_seconds),
+            "level": r.level,
             "models": {
-                m: {"mase": f(s.mase), "nrmse": f(s.nrmse), "origins": s.origins, "coverage": r.coverage[m], "seconds": r.seconds[m]}
+                m: {
+                    "mase": f(s.mase),
+                    "nrmse": f(s.nrmse),
+                    "origins": s.origins,
+                    "coverage": r.coverage[m],
+                    "width_wh": f(r.width.get(m, math.nan)),
+                    "width_rel": f(r.width_rel.get(m, math.nan)),
+                    "seconds": r.seconds[m],
+                }
                 for m, s in r.scores.items()
             },
             "notes": r.notes,
@@ -317,12 +347,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--cumulative", action="store_true", help="the CSV's import_wh is a register, not interval energy")
     ap.add_argument("--zone", default="Europe/Berlin", help="the meter's time zone (default Europe/Berlin)")
     ap.add_argument("--models", default=None, help="comma-separated subset of models")
+    ap.add_argument("--level", type=float, default=0.8, help="nominal coverage of the prediction interval (default 0.8)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args(argv)
     try:
         zone = ZoneInfo(args.zone)
     except (ZoneInfoNotFoundError, ValueError):
         print(f"error: unknown time zone {args.zone!r}", file=sys.stderr)
+        return 2
+    if not 0.0 < args.level < 1.0:
+        print(f"error: --level must be between 0 and 1 (exclusive), not {args.level}", file=sys.stderr)
         return 2
     origins = args.origins or (2 if args.quick else 8)
     select_origins = 2 if args.quick else 8
@@ -360,7 +394,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for name, t, v, z in meters:
             try:
                 t0 = time.perf_counter()
-                results.append(evaluate(name, t, v, zone=z, horizon=H, origins=origins, models=models, select_origins=select_origins))
+                results.append(
+                    evaluate(
+                        name, t, v, zone=z, horizon=H, origins=origins, models=models, select_origins=select_origins,
+                        level=args.level,
+                    )
+                )
                 print(f"{name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
             except ForecastError as e:
                 print(f"{name}: {e}", file=sys.stderr)
@@ -372,7 +411,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             try:
                 sim = evaluate(
                     "simulator", st, sv, zone=ZoneInfo("Europe/Zurich"), horizon=H, origins=origins, models=models,
-                    select_origins=select_origins,
+                    select_origins=select_origins, level=args.level,
                 )
                 out.append(report([sim], f"{label}, compteur meter simulator (Europe/Zurich)"))
                 all_results.append(sim)

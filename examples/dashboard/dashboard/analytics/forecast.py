@@ -15,7 +15,7 @@ averaged into its slot). The models:
     same-hour average when those are unknown).
 ``same_hour_average``
     The mean of the same local slot on the last 4 known days of the same type (workday,
-    Saturday, Sunday) before the origin.
+    Saturday, Sunday; the ``holidays`` given count as Sundays) before the origin.
 ``ets``
     Holt-Winters exponential smoothing (statsmodels; additive weekly season) of the *daily*
     energy, spread over the day with the same-type-day profile of the last 4 weeks.
@@ -28,9 +28,13 @@ averaged into its slot). The models:
     Prophet (daily and weekly seasonality) on the last 8 weeks, only when ``prophet`` is
     importable (an optional extra; see :func:`available_models`).
 
-The prediction interval is the mean plus empirical quantiles of out-of-sample residuals of the
-same model, per local hour of day: for the baselines from forecasts made at several past
-origins, for the fitted models from a hold-out of the history before the origin.
+The prediction interval is split-conformal: the mean plus finite-sample-corrected quantiles of
+the same model's residuals on a calibration set of genuinely held-out forecasts, per local hour
+of day (neighbouring hours pooled when an hour has few residuals). The calibration forecasts
+are made at past origins from the history before each: for the baselines at each of the last
+28 local midnights with the same horizon, for ETS and Prophet at three past origins a week
+apart, for gradient boosting by one model fitted before a 21-day hold-out that predicts each
+hold-out day from the values it would have known (lags of at least the horizon).
 
 :func:`select_model` ranks the models by a rolling-origin backtest on the meter's own history
 (MASE against the weekly seasonal naive forecast); ``forecast(..., model="auto",
@@ -42,9 +46,9 @@ from __future__ import annotations
 
 import math
 import time as _time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -85,6 +89,15 @@ GB_HOLDOUT_DAYS = 21
 
 #: Past origins whose residuals make the interval of ``ets`` (and ``prophet``).
 ETS_PAST_ORIGINS = 3
+#: Past daily origins whose forecasts make the interval of the baselines.
+CAL_BASELINE_ORIGINS = 28
+#: Calibration scores per local-hour group: neighbouring hours are pooled up to this size
+#: (plain residuals of the baselines, level-scaled residuals of the fitted models).
+CAL_MIN_GROUP = 150
+CAL_MIN_GROUP_SCALED = 1200
+#: Floor of the residual scale of the fitted models, as a fraction of the mean calibration
+#: forecast (keeps the scaled scores finite where the forecast is near zero).
+CAL_SCALE_FLOOR = 0.3
 
 _MIN_T = 0
 _MAX_T = 7258118400  # 2200-01-01
@@ -287,15 +300,41 @@ class _Ctx:
     horizon_days: int
     known: int  # known quarter-hours in the history
     span_days: float
+    holidays: "IntArray" = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The public holidays (sorted local day numbers, days since 1970-01-01): Sundays here."""
+
+    def is_holiday(self, rows: "IntArray") -> "npt.NDArray[np.bool_]":
+        """Whether each row's local day is a public holiday."""
+        return np.isin(rows + self.day0, self.holidays)
 
     def dtype_of_rows(self, rows: "IntArray") -> "IntArray":
-        """Day type per row: 0 workday, 1 Saturday, 2 Sunday."""
+        """Day type per row: 0 workday, 1 Saturday, 2 Sunday or public holiday."""
         wd = (rows + self.day0 + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
-        return np.where(wd < 5, 0, wd - 4).astype(np.int64)
+        t = np.where(wd < 5, 0, wd - 4).astype(np.int64)
+        return np.where(self.is_holiday(rows), 2, t).astype(np.int64) if len(self.holidays) else t
 
     @property
     def ndays(self) -> int:
         return int(self.M.shape[0])
+
+
+def _holiday_days(holidays: Iterable[Any]) -> "IntArray":
+    """Local day numbers of ``holidays`` (dates), sorted; a ForecastError for anything else."""
+    if isinstance(holidays, (str, bytes, date)):
+        raise ForecastError(f"holidays must be a collection of dates, not {holidays!r}")
+    try:
+        items = list(holidays)
+    except TypeError:
+        raise ForecastError(f"holidays must be a collection of dates, not {holidays!r}") from None
+    out = []
+    for d in items:
+        if isinstance(d, datetime) or not isinstance(d, date):
+            raise ForecastError(f"holidays must be dates (datetime.date), not {d!r}")
+        out.append(d.toordinal() - _EPOCH_ORDINAL)
+    return np.asarray(sorted(set(out)), dtype=np.int64)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _context(
@@ -305,7 +344,9 @@ def _context(
     step: int,
     horizon: int,
     origin: Optional[int],
+    holidays: Iterable[Any] = (),
 ) -> _Ctx:
+    hol = _holiday_days(holidays)
     if not isinstance(zone, ZoneInfo):
         raise ForecastError(f"zone must be a zoneinfo.ZoneInfo, not {type(zone).__name__}")
     if step not in (900, 3600):
@@ -383,6 +424,7 @@ def _context(
         horizon_days=int(math.ceil(horizon / DAY)),
         known=known,
         span_days=(o - first) / DAY,
+        holidays=hol,
     )
 
 
@@ -504,6 +546,7 @@ def _gb_features(ctx: _Ctx, M: "FloatArray", k: int) -> "FloatArray":
     nd, spd = M.shape
     rows = np.arange(nd, dtype=np.int64)
     wd = ((rows + ctx.day0 + 3) % 7).astype(np.float64)
+    wd[ctx.is_holiday(rows)] = 6.0  # a public holiday is a Sunday
     doy = ((rows + ctx.day0) % 365.2425) / 365.2425 * 2 * np.pi
     feats: List["FloatArray"] = []
     slot = np.broadcast_to(np.arange(spd, dtype=np.float64)[None, :], (nd, spd))
@@ -547,11 +590,21 @@ _GB_PARAMS: Dict[str, Any] = dict(
 
 
 def _gb_fit_predict(
-    ctx: _Ctx, M: "FloatArray", rows: "IntArray", slots: "IntArray", cut_row: int, k: int
+    ctx: _Ctx,
+    M: "FloatArray",
+    rows: "IntArray",
+    slots: "IntArray",
+    cut_row: int,
+    k: int,
+    feature_M: Optional["FloatArray"] = None,
 ) -> "FloatArray":
+    """Fit on the known cells of ``M`` up to ``cut_row`` and predict the cells (``rows``,
+    ``slots``). Features use values at least ``k`` days before each cell, taken from
+    ``feature_M`` if given (the unmasked history, to score a hold-out after ``cut_row`` as the
+    model would see each of its days), else from ``M``."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    F = _gb_features(ctx, M, k)
+    F = _gb_features(ctx, M if feature_M is None else feature_M, k)
     lo = max(0, cut_row - GB_TRAIN_DAYS)
     X = F[lo : cut_row + 1].reshape(-1, F.shape[-1])
     y = M[lo : cut_row + 1].reshape(-1)
@@ -649,32 +702,55 @@ def _mask_from(M: "FloatArray", row: int) -> "FloatArray":
     return out
 
 
-def _residuals(ctx: _Ctx, model: str) -> Tuple["IntArray", "FloatArray", "FloatArray", "FloatArray"]:
-    """Out-of-sample (slot, actual, forecast, residual) of ``model`` on the recent history,
-    for the horizon (lead times up to ``horizon_days``)."""
+def _calibration_origins(ctx: _Ctx, model: str) -> List[Tuple[int, int]]:
+    """The past origins (row of a local midnight, days forecast from it) whose forecasts make
+    the calibration set of ``model``: each is scored only on days before the real origin, and
+    made only from the history before it."""
+    H = ctx.horizon_days
+    last_full = ctx.origin_row  # rows before this are (as far as known) complete
+    need = MIN_HISTORY_DAYS[model]
+    if model in BASELINES:
+        # Cheap: one past origin per day over the last CAL_BASELINE_ORIGINS days, same horizon.
+        out = [(last_full - H - j, H) for j in range(CAL_BASELINE_ORIGINS)]
+    elif model == "gradient_boosting":
+        # One fit without the last GB_HOLDOUT_DAYS, scored on them (see _residuals).
+        out = [(last_full - GB_HOLDOUT_DAYS, GB_HOLDOUT_DAYS)]
+    else:
+        # One fit per origin: ETS_PAST_ORIGINS week-long forecasts a week apart.
+        span = max(H, 7)
+        out = [(last_full - span - 7 * j, span) for j in range(ETS_PAST_ORIGINS)]
+    return [(s0, span) for s0, span in out if s0 >= max(need, 14)]
+
+
+def _choice_origins(ctx: _Ctx) -> List[Tuple[int, int]]:
+    """The past origins on which ``model="auto"`` without a selection compares the baselines:
+    14 daily day-ahead origins, or 7 week-ahead origins 2 days apart."""
+    H = ctx.horizon_days
+    n_orig, spacing = (14, 1) if H <= 1 else (7, 2)
+    out = [(ctx.origin_row - H - j * spacing, H) for j in range(n_orig)]
+    return [(s0, span) for s0, span in out if s0 >= 14]
+
+
+def _residuals(
+    ctx: _Ctx, model: str, origins: Optional[List[Tuple[int, int]]] = None
+) -> Tuple["IntArray", "FloatArray", "FloatArray", "FloatArray"]:
+    """Out-of-sample (slot, actual, forecast, residual) of ``model`` on the recent history: the
+    calibration set of the prediction interval (the forecasts from ``origins``, a list of
+    (row, days), if given; else from :func:`_calibration_origins`).
+
+    Every forecast in it is genuinely held out: made at a past origin from the history before
+    it, for the same horizon as the forecast (or, for the fitted models, for up to a week or
+    ``GB_HOLDOUT_DAYS``, which is at least as hard). For gradient boosting, one model is fitted
+    on the history before the hold-out and predicts the hold-out days from features that, like
+    at the real origin, use only values at least ``horizon_days`` days before each day.
+    """
     H = ctx.horizon_days
     M = ctx.M
-    last_full = ctx.origin_row  # rows before this are (as far as known) complete
     slots_all: List["IntArray"] = []
     act: List["FloatArray"] = []
     pred: List["FloatArray"] = []
-    if model in BASELINES:
-        n_orig, spacing = (14, 1) if H <= 1 else (7, 2)
-        starts = [last_full - H - j * spacing for j in range(n_orig)]
-    elif model == "gradient_boosting":
-        # One hold-out fit: train before the hold-out, predict it with horizon-honest lags.
-        start = last_full - GB_HOLDOUT_DAYS
-        starts = [start] if start > MIN_HISTORY_DAYS[model] else []
-    else:
-        # Three past origins a week apart (one fit each): 3 weeks of residuals.
-        starts = [last_full - max(H, 7) - 7 * j for j in range(ETS_PAST_ORIGINS)]
-        starts = [s for s in starts if s > MIN_HISTORY_DAYS[model]]
-    for s0 in starts:
-        if s0 < 14:
-            continue
-        Mt = _mask_from(M, s0)
-        span = GB_HOLDOUT_DAYS if model == "gradient_boosting" else max(H, 7 if model not in BASELINES else H)
-        span = min(span, last_full - s0)
+    for s0, span in _calibration_origins(ctx, model) if origins is None else origins:
+        span = min(span, ctx.origin_row - s0)
         if span <= 0:
             continue
         rows = np.repeat(np.arange(s0, s0 + span, dtype=np.int64), ctx.spd)
@@ -683,8 +759,9 @@ def _residuals(ctx: _Ctx, model: str) -> Tuple["IntArray", "FloatArray", "FloatA
         ok = ~np.isnan(y)
         if not ok.any():
             continue
+        Mt = _mask_from(M, s0)
         if model == "gradient_boosting":
-            f = np.maximum(_gb_fit_predict(ctx, Mt, rows, slots, s0, H), 0.0)
+            f = np.maximum(_gb_fit_predict(ctx, Mt, rows, slots, s0, H, feature_M=M), 0.0)
         else:
             f = _predict(ctx, model, Mt, rows, slots, s0)
         slots_all.append(slots[ok])
@@ -698,23 +775,81 @@ def _residuals(ctx: _Ctx, model: str) -> Tuple["IntArray", "FloatArray", "FloatA
     return np.concatenate(slots_all), a, p, a - p
 
 
-def _interval_offsets(ctx: _Ctx, slots: "IntArray", res: "FloatArray", level: float) -> Tuple["FloatArray", "FloatArray"]:
-    """(lower, upper) residual quantiles per target, grouped by local hour of day."""
-    qlo, qhi = (1 - level) / 2, (1 + level) / 2
+def _conformal_bounds(scores: "FloatArray", level: float) -> Tuple[float, float]:
+    """Split-conformal (lower, upper) quantiles of calibration ``scores`` for a two-sided
+    ``level`` interval: the ``floor((n + 1) a / 2)``-th and ``ceil((n + 1) (1 - a / 2))``-th
+    smallest of the ``n`` scores (``a = 1 - level``), so that a new exchangeable score falls
+    between them with probability at least ``level``. ``-inf``/``inf`` when ``n`` is too small
+    for that rank."""
+    n = len(scores)
+    a = 1.0 - level
+    s = np.sort(scores)
+    # (The small slack keeps exact products such as 10 * 0.1 from rounding to the wrong rank.)
+    k_lo = int(math.floor((n + 1) * a / 2 + 1e-9))
+    k_hi = int(math.ceil((n + 1) * (1 - a / 2) - 1e-9))
+    lo = float(s[k_lo - 1]) if k_lo >= 1 else -math.inf
+    hi = float(s[k_hi - 1]) if k_hi <= n else math.inf
+    return lo, hi
+
+
+def _band(
+    ctx: _Ctx,
+    slots: "IntArray",
+    actual: "FloatArray",
+    pred: "FloatArray",
+    mean: "FloatArray",
+    level: float,
+    model: str,
+) -> Tuple["FloatArray", "FloatArray"]:
+    """The ``level`` prediction interval (lower, upper) around ``mean`` (one value per target of
+    ``ctx``) from the calibration set (``slots``, ``actual``, ``pred``) of :func:`_residuals`.
+
+    Split-conformal per local hour of day. The score of a calibration forecast is its residual
+    ``actual - pred``; for the fitted models (smooth mean forecasts) it is divided by
+    ``pred + c`` (``c`` = CAL_SCALE_FLOOR times the mean calibration forecast), so that the
+    band grows and shrinks with the forecast level, and the bound is ``mean + q * (mean + c)``.
+    The baselines keep plain residuals: their forecast is a copy of noisy past values, a poor
+    measure of the spread. Scores are grouped by the local hour of their slot; neighbouring
+    hours are pooled until a group holds at least CAL_MIN_GROUP (CAL_MIN_GROUP_SCALED for the
+    scaled scores) of them, all scores if even that is not enough. The bounds are the
+    finite-sample-corrected conformal quantiles of the group (:func:`_conformal_bounds`; a
+    bound the group is too small to give is its extreme score). Then
+    ``0 <= lower <= mean <= upper``.
+    """
     per_hour = ctx.spd // 24
-    lo = np.zeros(24)
-    hi = np.zeros(24)
-    if len(res):
-        glo, ghi = np.quantile(res, [qlo, qhi])
-        hours = slots // per_hour
-        for h in range(24):
-            r = res[hours == h]
-            if len(r) >= 8:
-                lo[h], hi[h] = np.quantile(r, [qlo, qhi])
-            else:
-                lo[h], hi[h] = glo, ghi
     th = ctx.t_slot // per_hour
-    return lo[th], hi[th]
+    ok = np.isfinite(actual) & np.isfinite(pred)
+    slots, actual, pred = slots[ok], actual[ok], pred[ok]
+    if len(actual) == 0:
+        return mean.copy(), mean.copy()
+    scaled = model not in BASELINES
+    if scaled:
+        c = max(CAL_SCALE_FLOOR * float(np.mean(pred)), 1e-6)
+        scores = (actual - pred) / (pred + c)
+        min_group = CAL_MIN_GROUP_SCALED
+    else:
+        c = 0.0
+        scores = actual - pred
+        min_group = CAL_MIN_GROUP
+    hours = slots // per_hour
+    by_hour = [scores[hours == h] for h in range(24)]
+    qlo = np.zeros(24)
+    qhi = np.zeros(24)
+    for h in range(24):
+        group = by_hour[h]
+        w = 0
+        while len(group) < min_group and w < 11:
+            w += 1
+            group = np.concatenate([by_hour[(h + d) % 24] for d in range(-w, w + 1)])
+        if len(group) < min_group:
+            group = scores
+        lo, hi = _conformal_bounds(group, level)
+        qlo[h] = lo if math.isfinite(lo) else float(np.min(group))
+        qhi[h] = hi if math.isfinite(hi) else float(np.max(group))
+    scale = mean + c if scaled else np.ones_like(mean)
+    lower = np.maximum(0.0, np.minimum(mean, mean + qlo[th] * scale))
+    upper = np.maximum(mean, mean + qhi[th] * scale)
+    return lower, upper
 
 
 # --------------------------------------------------------------------------------------------
@@ -741,7 +876,7 @@ def _best_baseline(ctx: _Ctx) -> str:
             _check_history(ctx, m)
         except ForecastError:
             continue
-        _, a, _, r = _residuals(ctx, m)
+        _, a, _, r = _residuals(ctx, m, _choice_origins(ctx))
         err = float(np.mean(np.abs(r))) if len(r) else math.inf
         if err < best_err:
             best, best_err = m, err
@@ -759,6 +894,7 @@ def forecast(
     selection: Optional[Selection] = None,
     origin: Optional[int] = None,
     level: float = 0.8,
+    holidays: Iterable[date] = (),
 ) -> Forecast:
     """Forecast the import energy of the ``horizon`` seconds from ``origin``.
 
@@ -767,7 +903,8 @@ def forecast(
     first forecast interval's start (default: the end of the last known interval), rounded up
     to the step; only history before it is used. ``step`` 3600 forecasts hours (quarter-hours
     summed). ``model="auto"`` uses ``selection.best`` if given, else the better baseline.
-    ``level`` is the nominal coverage of the prediction interval.
+    ``level`` is the nominal coverage of the prediction interval. Local days in ``holidays``
+    (public holidays) are treated as Sundays, in the history and in the horizon.
 
     Raises :class:`ForecastError` on too little history (the message says how much the model
     needs) or bad arguments.
@@ -775,7 +912,7 @@ def forecast(
     lvl = _check_level(level)
     if not isinstance(model, str):
         raise ForecastError(f"model must be a string, not {model!r}")
-    ctx = _context(times, import_wh, zone, step, horizon, origin)
+    ctx = _context(times, import_wh, zone, step, horizon, origin, holidays)
     if model == "auto":
         if selection is not None and selection.best in available_models():
             chosen = selection.best
@@ -787,10 +924,8 @@ def forecast(
         chosen = model
     _check_history(ctx, chosen)
     mean = _predict(ctx, chosen, ctx.M, ctx.t_row, ctx.t_slot, ctx.origin_row)
-    slots, _, _, res = _residuals(ctx, chosen)
-    dlo, dhi = _interval_offsets(ctx, slots, res, lvl)
-    lower = np.maximum(0.0, np.minimum(mean, mean + dlo))
-    upper = np.maximum(mean, mean + dhi)
+    slots, act, pred, _ = _residuals(ctx, chosen)
+    lower, upper = _band(ctx, slots, act, pred, mean, lvl, chosen)
     return Forecast(
         model=chosen,
         step=step,
@@ -837,11 +972,13 @@ def backtest_origins(
     models: Optional[Sequence[str]] = None,
     level: float = 0.8,
     intervals: bool = False,
+    holidays: Iterable[date] = (),
 ) -> List[OriginResult]:
     """Rolling-origin backtest: forecasts at ``origins`` local midnights ``spacing_days`` apart,
     the last one ``horizon`` before the end of the data, each from the history before it.
 
-    With ``intervals`` the prediction interval is computed too (slower). Raises
+    With ``intervals`` the prediction interval is computed too (slower); ``holidays`` count as
+    Sundays (see :func:`forecast`). Raises
     :class:`ForecastError` when not even one origin has enough history.
     """
     lvl = _check_level(level)
@@ -852,7 +989,7 @@ def backtest_origins(
         _check_model(m)
     if not names:
         raise ForecastError("no models to compare")
-    ctx = _context(times, import_wh, zone, step, horizon, None)
+    ctx = _context(times, import_wh, zone, step, horizon, None, holidays)
     H = ctx.horizon_days
     # The last origin: the last local midnight with a full horizon of data after it.
     last_origin = ctx.origin_row - H  # origin_row is the first row that is not complete
@@ -891,16 +1028,15 @@ def backtest_origins(
             horizon_days=H,
             known=known,
             span_days=float(r0),
+            holidays=ctx.holidays,
         )
         for m in names:
             t0 = _time.perf_counter()
             f = _predict(sub, m, Mt, rows, slots, r0)
             lo = hi = f
             if intervals:
-                s_, _, _, res = _residuals(sub, m)
-                dlo, dhi = _interval_offsets(sub, s_, res, lvl)
-                lo = np.maximum(0.0, np.minimum(f, f + dlo))
-                hi = np.maximum(f, f + dhi)
+                s_, act, pred, _ = _residuals(sub, m)
+                lo, hi = _band(sub, s_, act, pred, f, lvl, m)
             dt = _time.perf_counter() - t0
             out.append(OriginResult(m, r0, y[ok], f[ok], lo[ok], hi[ok], scale, dt))
     if not out:
@@ -929,14 +1065,15 @@ def select_model(
     horizon: int = DAY,
     origins: int = 8,
     models: Optional[Sequence[str]] = None,
+    holidays: Iterable[date] = (),
 ) -> Selection:
     """Choose the model for one meter by a rolling-origin backtest on its own history.
 
     Origins are local midnights 7 days apart, the last one a horizon before the end of the
     data; models are ranked by MASE (scaled by the in-sample *weekly* seasonal naive error),
     ties broken by NRMSE. Models that lack the history for the earliest origins are still
-    scored on the origins they can do. Raises :class:`ForecastError` when no origin has enough
-    history.
+    scored on the origins they can do. ``holidays`` count as Sundays (see :func:`forecast`).
+    Raises :class:`ForecastError` when no origin has enough history.
     """
     t0 = _time.perf_counter()
     names = list(models) if models is not None else available_models()
@@ -944,12 +1081,14 @@ def select_model(
         _check_model(m)
     if not names:
         raise ForecastError("no models to compare")
-    ctx = _context(times, import_wh, zone, step, horizon, None)
+    hol = [date.fromordinal(int(d) + _EPOCH_ORDINAL) for d in _holiday_days(holidays)]
+    ctx = _context(times, import_wh, zone, step, horizon, None, hol)
     # Models without the history for one origin are left out (the baselines need the least).
     days = ctx.origin_row - ctx.horizon_days
     usable = [m for m in names if MIN_HISTORY_DAYS[m] <= days] or names
     results = backtest_origins(
-        times, import_wh, zone=zone, step=step, horizon=horizon, origins=origins, models=usable
+        times, import_wh, zone=zone, step=step, horizon=horizon, origins=origins, models=usable,
+        holidays=hol,
     )
     scores = [score(results, m) for m in names if any(r.model == m for r in results)]
     scores.sort(key=lambda s: (s.mase, s.nrmse, MODELS.index(s.model)))

@@ -18,8 +18,8 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from .. import timeconv
@@ -188,10 +188,20 @@ def choose_model(store: Store, config: Config, meter: MeterInfo, now: Optional[i
     from .forecast import select_model
 
     h = _forecast_history(store, config, meter)
-    sel = select_model(h.times, h.import_wh, zone=ZoneInfo(meter.timezone))
+    sel = select_model(h.times, h.import_wh, zone=ZoneInfo(meter.timezone), holidays=_forecast_holidays(config, h))
     value = {**sel.to_json(), "chosen_utc": int(time.time()) if now is None else int(now)}
     store.set_state({_selection_key(meter.id): value})
     return value
+
+
+def _forecast_holidays(config: Config, h: History) -> FrozenSet[date]:
+    """The configured public holidays from the history's first year to the year after its end
+    (a week-ahead forecast may reach into January)."""
+    if not h.times:
+        return frozenset()
+    first = timeconv.from_unix(min(h.times)).year
+    last = timeconv.from_unix(max(h.times)).year + 1
+    return config.costs.holidays_in(first, last)
 
 
 def _forecast_history(store: Store, config: Config, meter: MeterInfo) -> History:
@@ -237,7 +247,7 @@ def forecast_meter(
     if chosen == "auto" and stored is not None:
         selection = Selection(best=str(stored["best"]), scores=[], seconds=0.0)
     f = forecast(h.times, h.import_wh, zone=zone, horizon=int(seconds), step=step,
-                 model=chosen, selection=selection, origin=origin)
+                 model=chosen, selection=selection, origin=origin, holidays=_forecast_holidays(config, h))
     fq = _quarters(f)
     tom = [(t, w) for t, w in fq if t_lo <= t < t_hi]
     cost = None

@@ -163,3 +163,28 @@ def test_forecast_without_enough_history_is_409(client: FlaskClient, env: Env) -
     assert status == 409
     assert body["error"] == "insufficient_history"
     assert body["message"].startswith("no forecast yet: ")
+
+
+def test_a_configured_holiday_tomorrow_is_forecast_as_a_sunday(env: Env) -> None:
+    """The [costs] public holidays reach the forecast: Saturday 2026-11-14 declared a holiday is
+    forecast with the Sunday profile (the same-hour average of the last Sundays)."""
+    import dataclasses
+    from datetime import date
+
+    meter = env.store.meters()[0]
+    now = int(datetime(2026, 11, 13, 12, tzinfo=timezone.utc).timestamp())
+    week = forecast_meter(env.store, env.config, meter, horizon="week", model="same_hour_average", now=now)
+    sat0 = int(datetime(2026, 11, 13, 23, tzinfo=timezone.utc).timestamp())  # 00:00 local (CET)
+
+    def day_of(f: Any, start: int) -> list:
+        return [m for t, m in zip(f.times, f.mean) if start <= t < start + 86400]
+
+    saturday, sunday = day_of(week["forecast"], sat0), day_of(week["forecast"], sat0 + 86400)
+    assert len(saturday) == len(sunday) == 96
+    assert max(abs(a - b) for a, b in zip(saturday, sunday)) > 1.0  # the two profiles differ
+    costs = dataclasses.replace(env.config.costs, holidays=frozenset({date(2026, 11, 14)}))
+    config = dataclasses.replace(env.config, costs=costs)
+    out = forecast_meter(env.store, config, meter, model="same_hour_average", now=now)
+    assert out["tomorrow"]["date"] == "2026-11-14"
+    assert day_of(out["forecast"], sat0) == pytest.approx(sunday)
+    assert out["tomorrow"]["energy_kwh"] == pytest.approx(sum(sunday) / 1000)
