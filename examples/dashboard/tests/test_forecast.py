@@ -589,3 +589,38 @@ def test_holidays_must_be_dates(holidays: Any, message: str) -> None:
         forecast(times, wh, zone=UTC, holidays=holidays)
     with pytest.raises(ForecastError, match=message):
         select_model(times, wh, zone=UTC, holidays=holidays)
+
+
+def test_backtest_cli_on_csv_with_public_holidays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--holiday-country`` makes a CSV's public holidays Sundays: a household that spends its
+    holidays like a Sunday is forecast better with them than without."""
+    # 74 days from Monday 2021-03-01 to Thursday 13 May (Europe/Zurich). The Zurich holidays in
+    # them: Good Friday 2 April, Easter Monday 5 April, Labour Day 1 May (a Saturday) and
+    # Ascension 13 May; the household uses its Sunday level on each
+    zone = ZoneInfo("Europe/Zurich")
+    start = int(datetime(2021, 3, 1, tzinfo=zone).timestamp())
+    week = _weekday_saturday_sunday_week()
+    times, wh = weekly_series(74, week, start=start)
+    rng = np.random.default_rng(8)
+    wh = [v * rng.uniform(0.9, 1.1) for v in wh]
+    for d in ((2021, 4, 2), (2021, 4, 5), (2021, 5, 1), (2021, 5, 13)):
+        i = int((datetime(*d, tzinfo=zone).timestamp() - start) // 900)
+        wh[i:i + 96] = [125.0 * rng.uniform(0.9, 1.1) for _ in range(96)]
+    p = tmp_path / "export.csv"
+    p.write_text("timestamp,import_wh\n" + "".join(f"{t},{v:.3f}\n" for t, v in zip(times, wh)))
+    common = ["--csv", str(p), "--zone", "Europe/Zurich", "--origins", "3", "--horizon", "day",
+              "--models", "same_hour_average"]
+    assert backtest.main(common + ["--json", str(tmp_path / "plain.json")]) == 0
+    assert backtest.main(common + ["--holiday-country", "CH", "--holiday-subdivision", "ZH",
+                                   "--json", str(tmp_path / "hol.json")]) == 0
+    plain = json.loads((tmp_path / "plain.json").read_text())[0]["models"]["same_hour_average"]["mase"]
+    hol = json.loads((tmp_path / "hol.json").read_text())[0]["models"]["same_hour_average"]["mase"]
+    # the origins are the Thursdays 29 April, 6 and 13 May; the last is Ascension, forecast
+    # with the Sunday profile when the calendar is given, as a workday without it
+    assert hol < 0.5 * plain, (hol, plain)
+    capsys.readouterr()
+    assert backtest.main(common + ["--holiday-country", "XX"]) == 2
+    assert "--holiday-country: unknown country code 'XX'" in capsys.readouterr().err
+    assert backtest.main(common + ["--holiday-subdivision", "ZH"]) == 2
+    assert "--holiday-subdivision: needs --holiday-country" in capsys.readouterr().err
+    assert backtest.main(["--holiday-country", "CH", "--quick"]) == 2

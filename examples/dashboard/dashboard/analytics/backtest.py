@@ -15,7 +15,8 @@ weeks like the others ("selected").
 
 Options: ``--quick`` (3 households, 2 origins, < 60 s), ``--households N``, ``--origins N``,
 ``--horizon day|week|both``, ``--level L`` (nominal coverage of the band, 0.8), ``--no-simulator``, ``--csv FILE`` (your own export, see
-:func:`load_csv`; add ``--cumulative`` for a register), ``--zone``, ``--json FILE``.
+:func:`load_csv`; add ``--cumulative`` for a register; ``--holiday-country CC`` and
+``--holiday-subdivision SUB`` make its public holidays Sundays), ``--zone``, ``--json FILE``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -201,13 +202,17 @@ def evaluate(
     select: bool = True,
     select_origins: int = 8,
     level: float = 0.8,
+    holidays: Iterable[date] = (),
 ) -> MeterResult:
     """Backtest one meter: every model at ``origins`` weekly origins over the last weeks, with
     ``level`` intervals (coverage and mean width); then the per-meter selection on the weeks before them, and the time of one
-    ``forecast()`` with the selected model on the whole history."""
+    ``forecast()`` with the selected model on the whole history. ``holidays`` (public holidays)
+    count as Sundays."""
     names = list(models) if models is not None else available_models()
+    hol = list(holidays)
     res = backtest_origins(
-        times, wh, zone=zone, horizon=horizon, origins=origins, models=names, intervals=True, level=level
+        times, wh, zone=zone, horizon=horizon, origins=origins, models=names, intervals=True, level=level,
+        holidays=hol,
     )
     present = [m for m in names if any(r.model == m for r in res)]
     scores = {m: score(res, m) for m in present}
@@ -231,14 +236,15 @@ def evaluate(
         cut = max(int(t) for t in times) + QUARTER - origins * WEEK
         pairs = [(t, v) for t, v in zip(times, wh) if t < cut]
         try:
-            sel = select_model([t for t, _ in pairs], [v for _, v in pairs], zone=zone, horizon=horizon, origins=select_origins, models=names)
+            sel = select_model([t for t, _ in pairs], [v for _, v in pairs], zone=zone, horizon=horizon,
+                               origins=select_origins, models=names, holidays=hol)
             out.selected = sel.best if sel.best in scores else out.best_baseline()
             out.selection_seconds = sel.seconds
         except ForecastError as e:
             out.selected = out.best_baseline()
             out.notes.append(f"selection fell back to the best baseline: {e}")
         t0 = time.perf_counter()
-        forecast(times, wh, zone=zone, horizon=horizon, model=out.selected)
+        forecast(times, wh, zone=zone, horizon=horizon, model=out.selected, holidays=hol)
         out.forecast_seconds = time.perf_counter() - t0
     return out
 
@@ -346,6 +352,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--csv", metavar="FILE", help="backtest your own export instead: columns timestamp,import_wh")
     ap.add_argument("--cumulative", action="store_true", help="the CSV's import_wh is a register, not interval energy")
     ap.add_argument("--zone", default="Europe/Berlin", help="the meter's time zone (default Europe/Berlin)")
+    ap.add_argument("--holiday-country", metavar="CC", default=None,
+                    help="public holidays of this country (ISO 3166, e.g. CH) count as Sundays (with --csv)")
+    ap.add_argument("--holiday-subdivision", metavar="SUB", default=None,
+                    help="and of this subdivision (e.g. ZH), as [costs] holiday_subdivision")
     ap.add_argument("--models", default=None, help="comma-separated subset of models")
     ap.add_argument("--level", type=float, default=0.8, help="nominal coverage of the prediction interval (default 0.8)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -365,12 +375,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     models = [m.strip() for m in args.models.split(",")] if args.models else None
     meters: List[Tuple[str, List[int], List[Optional[float]], ZoneInfo]] = []
     t_start = time.perf_counter()
+    holidays: FrozenSet[date] = frozenset()
+    if (args.holiday_country or args.holiday_subdivision) and not args.csv:
+        print("error: --holiday-country is for --csv (the synthetic households are evaluated without holidays)",
+              file=sys.stderr)
+        return 2
     if args.csv:
         try:
             t, v = load_csv(args.csv, zone=zone, cumulative=args.cumulative)
         except CsvError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+        if args.holiday_country or args.holiday_subdivision:
+            from ..config import Config, ConfigError
+
+            given = {"holiday_country": args.holiday_country, "holiday_subdivision": args.holiday_subdivision}
+            try:
+                costs = Config.from_dict({"costs": {k: x for k, x in given.items() if x}}).costs
+            except ConfigError as e:
+                print(f"error: {str(e).replace('costs.holiday_', '--holiday-')}", file=sys.stderr)
+                return 2
+            if t:
+                first = datetime.fromtimestamp(min(t), timezone.utc).year
+                holidays = costs.holidays_in(first, datetime.fromtimestamp(max(t), timezone.utc).year + 1)
         meters.append((args.csv, t, v, zone))
     else:
         from .households import DatasetUnavailable, panel
@@ -397,7 +424,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 results.append(
                     evaluate(
                         name, t, v, zone=z, horizon=H, origins=origins, models=models, select_origins=select_origins,
-                        level=args.level,
+                        level=args.level, holidays=holidays,
                     )
                 )
                 print(f"{name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
