@@ -578,12 +578,11 @@ def test_every_sentence_can_be_worded_from_its_details() -> None:
     """Each anomaly's ``details`` carry exactly the numbers its sentence needs in the UI
     catalogues (English and French), so the page can word every alert in its language."""
     import re
-    from pathlib import Path
 
     from dashboard.analytics.anomalies import TEMPLATES
+    from dashboard.web import i18n
 
-    web = Path(__file__).resolve().parents[1] / "dashboard" / "web" / "static" / "i18n"
-    catalogues = {lang: json.loads((web / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "fr")}
+    catalogues = {lang: i18n.catalog(lang) for lang in i18n.LANGUAGES}
     start = local_ts(BERLIN, 2021, 1, 4)
     t = grid(start, 70)
     w = daily_pattern(t, BERLIN)

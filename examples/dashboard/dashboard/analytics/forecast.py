@@ -318,20 +318,24 @@ class _Ctx:
         return int(self.M.shape[0])
 
 
-def _holiday_days(holidays: Iterable[Any]) -> "IntArray":
-    """Local day numbers of ``holidays`` (dates), sorted; a ForecastError for anything else."""
+def _holiday_dates(holidays: Iterable[Any]) -> List[date]:
+    """``holidays`` as a list of dates; a ForecastError for anything else."""
     if isinstance(holidays, (str, bytes, date)):
         raise ForecastError(f"holidays must be a collection of dates, not {holidays!r}")
     try:
         items = list(holidays)
     except TypeError:
         raise ForecastError(f"holidays must be a collection of dates, not {holidays!r}") from None
-    out = []
     for d in items:
         if isinstance(d, datetime) or not isinstance(d, date):
             raise ForecastError(f"holidays must be dates (datetime.date), not {d!r}")
-        out.append(d.toordinal() - _EPOCH_ORDINAL)
-    return np.asarray(sorted(set(out)), dtype=np.int64)
+    return items
+
+
+def _holiday_days(holidays: Iterable[Any]) -> "IntArray":
+    """Local day numbers of ``holidays`` (dates), sorted; a ForecastError for anything else."""
+    days = {d.toordinal() - _EPOCH_ORDINAL for d in _holiday_dates(holidays)}
+    return np.asarray(sorted(days), dtype=np.int64)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -1081,7 +1085,7 @@ def select_model(
         _check_model(m)
     if not names:
         raise ForecastError("no models to compare")
-    hol = [date.fromordinal(int(d) + _EPOCH_ORDINAL) for d in _holiday_days(holidays)]
+    hol = _holiday_dates(holidays)  # checked once, and an iterator is read only once
     ctx = _context(times, import_wh, zone, step, horizon, None, hol)
     # Models without the history for one origin are left out (the baselines need the least).
     days = ctx.origin_row - ctx.horizon_days

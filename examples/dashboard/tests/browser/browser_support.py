@@ -202,6 +202,40 @@ class _Feeder:
             self.error = exc
 
 
+
+# Counts the pixels of a canvas close to each of the given CSS colours (opaque enough): proves
+# that bars or lines were drawn, not just the axes. `hits` counts a pixel once if it matches
+# any colour, `per_colour` per colour; `opaque`, `total` and the PNG length come along.
+COUNT_PIXELS = """
+([id, names]) => {
+  const canvas = document.getElementById(id);
+  const style = getComputedStyle(document.documentElement);
+  const probe = document.createElement('canvas').getContext('2d');
+  const targets = names.map((name) => {
+    probe.fillStyle = '#000';
+    probe.fillStyle = style.getPropertyValue(name).trim();
+    const hex = probe.fillStyle;
+    if (hex.startsWith('#')) return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return hex.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  });
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let hits = 0;
+  let opaque = 0;
+  const perColour = targets.map(() => 0);
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] < 200) continue;
+    opaque += 1;
+    let any = false;
+    targets.forEach(([r, g, b], k) => {
+      if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 60) { perColour[k] += 1; any = true; }
+    });
+    if (any) hits += 1;
+  }
+  return { hits, per_colour: perColour, opaque, total: canvas.width * canvas.height,
+           dataUrl: canvas.toDataURL('image/png').length };
+}
+"""
+
 # ------------------------------------------------------------------------------- servers
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from browser_support import Dashboard, login, start_inprocess
+from browser_support import COUNT_PIXELS, Dashboard, login, start_inprocess
 from dashboard_testdata import SeedInfo, generate, seed
 
 FRENCH_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
@@ -36,29 +36,6 @@ SELECTION = {
     "chosen_utc": 1796146117,
 }
 
-COUNT_PIXELS = """
-([id, names]) => {
-  const canvas = document.getElementById(id);
-  const style = getComputedStyle(document.documentElement);
-  const probe = document.createElement('canvas').getContext('2d');
-  const targets = names.map((name) => {
-    probe.fillStyle = '#000';
-    probe.fillStyle = style.getPropertyValue(name).trim();
-    const hex = probe.fillStyle;
-    if (hex.startsWith('#')) return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    return hex.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  });
-  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-  const hits = targets.map(() => 0);
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] < 200) continue;
-    targets.forEach(([r, g, b], k) => {
-      if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 60) hits[k] += 1;
-    });
-  }
-  return hits;
-}
-"""
 
 STANDBY_GEOMETRY = """
 () => {
@@ -142,7 +119,7 @@ def wait_page(page: Any) -> None:
 
 def pixels(page: Any, canvas_id: str, *colours: str) -> Any:
     """How many pixels of the canvas have each of the CSS colours."""
-    return page.evaluate(COUNT_PIXELS, [canvas_id, list(colours)])
+    return page.evaluate(COUNT_PIXELS, [canvas_id, list(colours)])["per_colour"]
 
 
 def number_fr(page: Any, value: float, digits: int = 2) -> str:

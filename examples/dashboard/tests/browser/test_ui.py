@@ -14,42 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from browser_support import CSP_WATCH, Dashboard, PageProblems, copy_to_docs, login
+from browser_support import COUNT_PIXELS, CSP_WATCH, Dashboard, PageProblems, copy_to_docs, login
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-# Counts the pixels of a canvas close to one of the given CSS colours (opaque enough): proves
-# that bars or lines were drawn, not just the axes.
-COUNT_PIXELS = """
-([id, names]) => {
-  const canvas = document.getElementById(id);
-  const style = getComputedStyle(document.documentElement);
-  const probe = document.createElement('canvas').getContext('2d');
-  const targets = names.map((name) => {
-    probe.fillStyle = '#000';
-    probe.fillStyle = style.getPropertyValue(name).trim();
-    const hex = probe.fillStyle;
-    if (hex.startsWith('#')) return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    return hex.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  });
-  const ctx = canvas.getContext('2d');
-  const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  let hits = 0;
-  let opaque = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] < 200) continue;
-    opaque += 1;
-    for (const [r, g, b] of targets) {
-      if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 60) { hits += 1; break; }
-    }
-  }
-  return { hits, opaque, total: canvas.width * canvas.height, dataUrl: canvas.toDataURL('image/png').length };
-}
-"""
 
-
-def drawn_pixels(page: Any, canvas_id: str, *colors: str) -> Dict[str, int]:
+def drawn_pixels(page: Any, canvas_id: str, *colors: str) -> Dict[str, Any]:
     """Pixel counts of a canvas (see COUNT_PIXELS)."""
     return dict(page.evaluate(COUNT_PIXELS, [canvas_id, list(colors)]))
 
