@@ -36,6 +36,19 @@ fn check(item: &Result<Message, PushError>, len: usize) {
         offset <= len,
         "offset {offset} beyond the input ({len} bytes)"
     );
+    if let Ok(Message::Mbus(m)) = item {
+        let mut previous = m.offset;
+        for r in &m.records {
+            // Records lie inside the input, in order, their blocks whole hex bytes.
+            assert!(
+                r.offset >= previous && r.offset < len,
+                "record at {}",
+                r.offset
+            );
+            assert!(r.dib.len() % 2 == 0 && r.vib.len() % 2 == 0);
+            previous = r.offset;
+        }
+    }
 }
 
 /// The first byte picks the chunk size; the rest is the line. Feeding in chunks and whole must

@@ -575,6 +575,24 @@ impl<'a> Records<'a> {
         self.more_records_follow
     }
 
+    /// Offset in the records area of the next byte to read. Right after [`Iterator::next`]
+    /// returned a record, this is where that record ends: `record.offset..position()` are its
+    /// bytes, DIB, VIB, LVAR and data.
+    ///
+    /// ```
+    /// use mbus::{DecodeOptions, Records};
+    /// // 04 13 + 4 data bytes (volume in litres), then 01 FD 17 + 1 byte (error flags).
+    /// let data = [0x04, 0x13, 0x39, 0x30, 0x00, 0x00, 0x01, 0xFD, 0x17, 0x00];
+    /// let mut records = Records::new(&data, DecodeOptions::STRICT);
+    /// let first = records.next().unwrap().unwrap();
+    /// assert_eq!((first.offset, records.position()), (0, 6));
+    /// let second = records.next().unwrap().unwrap();
+    /// assert_eq!((second.offset, records.position()), (6, 10));
+    /// ```
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     #[inline(always)]
     fn read(&mut self) -> Option<Result<Record<'a>, Error>> {
         macro_rules! tri {

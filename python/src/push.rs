@@ -347,6 +347,44 @@ impl MbusFrame {
     fn medium(&self) -> Option<&'static str> {
         self.inner.medium
     }
+    /// The offset of the frame's start byte in the input.
+    #[getter]
+    fn offset(&self) -> usize {
+        self.inner.offset
+    }
+    /// The version byte of the long data header, or None.
+    #[getter]
+    fn version(&self) -> Option<u8> {
+        self.inner.version
+    }
+    /// The access number of the data header, or None.
+    #[getter]
+    fn access_number(&self) -> Option<u8> {
+        self.inner.access_number
+    }
+    /// The status byte of the data header, or None.
+    #[getter]
+    fn status(&self) -> Option<u8> {
+        self.inner.status
+    }
+    /// The signature word of the data header, or None.
+    #[getter]
+    fn signature(&self) -> Option<u16> {
+        self.inner.signature
+    }
+    /// The manufacturer-specific data after DIF `0F`/`1F` as hex, or None.
+    #[getter]
+    fn manufacturer_data(&self) -> Option<String> {
+        self.inner
+            .manufacturer_data
+            .as_ref()
+            .map(|t| t.as_str().to_owned())
+    }
+    /// True when the frame ended with DIF `1F`: the slave has more records.
+    #[getter]
+    fn more_records_follow(&self) -> bool {
+        self.inner.more_records_follow
+    }
     /// The data records.
     #[getter]
     fn records(&self, py: Python<'_>) -> PyResult<Vec<Py<MbusRecord>>> {
@@ -371,15 +409,27 @@ impl MbusFrame {
 }
 
 /// One data record of an M-Bus response: `value` scaled to `unit` (numbers) or text,
-/// `quantity`, `storage`, `tariff`, `subunit`, `function`, and `raw` as sent.
+/// `quantity`, `storage`, `tariff`, `subunit`, `function`, `raw` as sent, and where it is:
+/// `offset` in the input, `dib` and `vib` as sent (hex).
 #[pyclass(frozen, module = "compteur.mbus", name = "MbusRecord")]
 pub(crate) struct MbusRecord {
-    /// The value scaled to `unit`, or text (strings, dates, binary data as hex).
+    /// The offset of the record's DIF in the input (of the counter, in a fixed structure).
+    #[pyo3(get)]
+    offset: usize,
+    /// The DIF and DIFEs as sent, hex (empty in a fixed data structure).
+    #[pyo3(get)]
+    dib: String,
+    /// The VIF, VIFEs and plain-text unit as sent, hex (empty in a fixed data structure).
+    #[pyo3(get)]
+    vib: String,
+    /// The value scaled to `unit`, or text (strings, dates, binary data as hex); None when
+    /// the record has no data.
     #[pyo3(get)]
     value: Py<PyAny>,
-    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), or None.
+    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), the meter's own text for a
+    /// plain-text VIF, or None.
     #[pyo3(get)]
-    unit: Option<&'static str>,
+    unit: Option<String>,
     /// What is measured (`volume`, `energy`, `fabrication_number`, ...), or None.
     #[pyo3(get)]
     quantity: Option<String>,
@@ -395,7 +445,7 @@ pub(crate) struct MbusRecord {
     /// `instantaneous`, `maximum`, `minimum` or `error_state`.
     #[pyo3(get)]
     function: &'static str,
-    /// The value as sent (the integer before scaling), or the text.
+    /// The value as sent (the integer before scaling), or the text; None with no data.
     #[pyo3(get)]
     raw: Py<PyAny>,
     /// True when the meter marked the date-time invalid (the IV bit): `value` gives its
@@ -408,22 +458,27 @@ impl MbusRecord {
     fn new(py: Python<'_>, r: &e450::push::MbusRecord) -> PyResult<Self> {
         use e450::reading::Raw;
         let value = match &r.value {
-            Value::Number(n) => n.into_pyobject(py)?.into_any().unbind(),
-            Value::Text(t) => pyo3::types::PyString::new(py, t.as_str())
+            Some(Value::Number(n)) => n.into_pyobject(py)?.into_any().unbind(),
+            Some(Value::Text(t)) => pyo3::types::PyString::new(py, t.as_str())
                 .into_any()
                 .unbind(),
+            None => py.None(),
         };
         let raw = match &r.raw {
-            Raw::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
-            Raw::UInt(u) => u.into_pyobject(py)?.into_any().unbind(),
-            Raw::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
-            Raw::Text(t) => pyo3::types::PyString::new(py, t.as_str())
+            Some(Raw::Int(i)) => i.into_pyobject(py)?.into_any().unbind(),
+            Some(Raw::UInt(u)) => u.into_pyobject(py)?.into_any().unbind(),
+            Some(Raw::Float(f)) => f.into_pyobject(py)?.into_any().unbind(),
+            Some(Raw::Text(t)) => pyo3::types::PyString::new(py, t.as_str())
                 .into_any()
                 .unbind(),
+            None => py.None(),
         };
         Ok(MbusRecord {
+            offset: r.offset,
+            dib: r.dib.as_str().to_owned(),
+            vib: r.vib.as_str().to_owned(),
             value,
-            unit: r.unit,
+            unit: r.unit.as_ref().map(|u| u.as_str().to_owned()),
             quantity: r.quantity.as_ref().map(|q| q.as_str().to_owned()),
             storage: r.storage,
             tariff: r.tariff,

@@ -8,20 +8,19 @@ types; this one goes through the Python API only, so it checks what a Python use
 
 How ``MbusFrame.records`` lines up with libmbus's ``<DataRecord id="n">``
 -----------------------------------------------------------------------------
-``MbusFrame.records`` holds one ``MbusRecord`` per data record of the frame, in frame order,
-except for two kinds of record that it leaves out:
-
-* records without a VIF: the manufacturer-specific data block that DIF ``0F`` / ``1F`` opens.
-  That block runs to the end of the user data, so libmbus lists it as the last record
-  (function ``Manufacturer specific``, or ``More records follow`` for ``1F``);
-* records whose data field is "no data" (DIF data field ``0`` or ``8``). No test frame has one.
+``MbusFrame.records`` holds one ``MbusRecord`` per data record of the frame, in frame order.
+The manufacturer-specific data block that DIF ``0F`` / ``1F`` opens is not a record there: it
+runs to the end of the user data and is ``MbusFrame.manufacturer_data`` (hex), with
+``more_records_follow`` set for ``1F``. libmbus lists it as its last record (function
+``Manufacturer specific``, or ``More records follow`` for ``1F``, with the bytes as its value).
 
 So record ``i`` of ``MbusFrame.records`` is libmbus's record ``i`` for every ``i`` below
-``len(records)``, and libmbus's records from there on are exactly the DIF ``0F``/``1F`` block
-(``test_records_line_up_with_libmbus`` asserts that for every frame). The Python objects carry no
-record offset, DIF or VIF, so the correspondence cannot be checked byte for byte from Python;
-the agreement of function, storage, tariff, subunit, value and unit of every record is what
-confirms it.
+``len(records)``, and libmbus's one record after those, if any, is the block
+(``test_records_line_up_with_libmbus`` asserts both, and that the block's bytes agree). Each
+record carries its ``offset`` in the frame and its DIB and VIB as sent, which
+``test_record_bytes_are_where_the_offsets_say`` checks against the frame's bytes. The header
+fields (version, access number, status, signature) are compared with libmbus's
+``<SlaveInformation>``, and the unit of a plain-text VIF with the text libmbus prints.
 
 The fixed data structure (CI ``73``: ``manual_frame2`` and ``sen_pollusonic_2``) has two
 counters, which libmbus prints as two records with the raw value and the unit code's name;
@@ -86,7 +85,7 @@ LIBMBUS_FUNCTION: dict[str, str] = {
     "error_state": "Value during error state",
 }
 
-# The functions libmbus gives the DIF 0F / 1F block, which ``MbusFrame.records`` leaves out.
+# The functions libmbus gives the DIF 0F / 1F block (``MbusFrame.manufacturer_data``).
 MANUFACTURER_BLOCK = ("Manufacturer specific", "More records follow")
 
 # libmbus's medium names (``libmbus_index.tsv``, ``<Medium>``) of ``MbusFrame.medium``.
@@ -310,7 +309,7 @@ def libmbus_unit(r: MbusRecord) -> str:
     return LIBMBUS_UNIT[r.unit]
 
 
-def libmbus_date(value: Union[float, str]) -> Optional[str]:
+def libmbus_date(value: Union[float, str, None]) -> Optional[str]:
     """libmbus's rendering of compteur's date (``2014-03-13``) or date-time
     (``2014-03-13T11:11:00`` becomes ``2014-03-13T11:11:00Z``); None for other values."""
     if not isinstance(value, str) or not ISO_DATE.match(value):
@@ -362,6 +361,59 @@ def test_header_fields_match_the_index_and_libmbus() -> None:
     assert checked_ids == 72
 
 
+def test_header_details_match_libmbus() -> None:
+    """Version, access number, status and signature against libmbus's ``<SlaveInformation>``
+    (status and signature in hex there); the fixed structure has no version or signature."""
+    checked = 0
+    for c in cases():
+        f, slave = c.frame, c.xml.slave
+        assert f.offset == 0, c.name
+        assert f.access_number == int(slave["AccessNumber"]), c.name
+        assert f.status == int(slave["Status"], 16), c.name
+        if c.name in FIXED_FRAMES:
+            assert (f.version, f.signature) == (None, None), c.name
+        else:
+            assert f.version == int(slave["Version"]), c.name
+            assert f.signature == int(slave["Signature"], 16), c.name
+        checked += 1
+    assert checked == 76
+
+
+def test_record_bytes_are_where_the_offsets_say() -> None:
+    """Each record's DIB and VIB are the frame's bytes at its offset, the records follow each
+    other, and the DIB's extension bits say where it ends (a DIF or DIFE below 0x80 ends it)."""
+    checked = 0
+    for c in cases():
+        data = read_hex(frames_dir() / f"{c.name}.hex")
+        previous_end = 0
+        for i, r in enumerate(c.frame.records):
+            where = f"{c.name} #{i}"
+            if c.name in FIXED_FRAMES:
+                # the counters: four bytes each after the 8 header bytes of the user data
+                assert (r.dib, r.vib, r.offset) == ("", "", 7 + 8 + 4 * i), where
+                continue
+            dib, vib = bytes.fromhex(r.dib), bytes.fromhex(r.vib)
+            assert r.offset >= previous_end, where
+            assert data[r.offset : r.offset + len(dib) + len(vib)] == dib + vib, where
+            assert all(b & 0x80 for b in dib[:-1]) and not dib[-1] & 0x80, where
+            assert vib, where
+            previous_end = r.offset + len(dib) + len(vib)
+            checked += 1
+    assert checked == PYTHON_RECORDS - 4
+
+
+def test_plain_text_units_match_libmbus() -> None:
+    """A plain-text VIF's unit is the meter's text, which libmbus prints as the quantity."""
+    seen = 0
+    for c in cases():
+        for r, x in zip(c.frame.records, c.xml.records):
+            if r.quantity == "plain_text":
+                assert r.unit == x.quantity and r.unit, c.name
+                assert r.vib.startswith(("7C", "FC")), c.name
+                seen += 1
+    assert seen > 0
+
+
 def test_records_line_up_with_libmbus() -> None:
     """libmbus's records are compteur's, then the DIF 0F/1F block (see the module docstring)."""
     libmbus_total = python_total = blocks = 0
@@ -379,6 +431,12 @@ def test_records_line_up_with_libmbus() -> None:
         assert len(tail) <= 1, c.name
         assert not any(x.function in MANUFACTURER_BLOCK for x in theirs[: len(ours)]), c.name
         blocks += len(tail)
+        if tail:
+            # libmbus prints the block's bytes as spaced hex pairs (empty for none)
+            assert c.frame.manufacturer_data == (tail[0].value or "").replace(" ", ""), c.name
+            assert c.frame.more_records_follow == (tail[0].function == "More records follow")
+        else:
+            assert c.frame.manufacturer_data is None and not c.frame.more_records_follow
     assert (libmbus_total, python_total, blocks) == (
         LIBMBUS_RECORDS,
         PYTHON_RECORDS,
@@ -482,10 +540,23 @@ def test_to_dict_is_the_records() -> None:
             c.frame.manufacturer,
             c.frame.medium,
         )
+        assert (d["version"], d["access_number"], d["status"], d["signature"]) == (
+            c.frame.version,
+            c.frame.access_number,
+            c.frame.status,
+            c.frame.signature,
+        )
+        assert (d["manufacturer_data"], d["more_records_follow"]) == (
+            c.frame.manufacturer_data,
+            c.frame.more_records_follow,
+        )
         records = d["records"]
         assert isinstance(records, list)
         assert records == [
             {
+                "offset": r.offset,
+                "dib": r.dib,
+                "vib": r.vib,
                 "value": r.value,
                 "unit": r.unit,
                 "quantity": r.quantity,

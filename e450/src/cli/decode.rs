@@ -113,16 +113,23 @@ fn write_rows(out: &mut dyn Write, rows: &[[String; 4]]) -> std::io::Result<()> 
 
 /// A wired M-Bus response as an aligned table.
 fn write_mbus(out: &mut dyn Write, m: &MbusMessage) -> std::io::Result<()> {
+    let mut fields = format!("C {:02X}, A {}, CI {:02X}", m.c, m.a, m.ci);
+    if let Some(v) = m.version {
+        fields.push_str(&format!(", version {v}"));
+    }
+    if let Some(n) = m.access_number {
+        fields.push_str(&format!(", access {n}"));
+    }
+    if let Some(s) = m.status {
+        fields.push_str(&format!(", status {s:02X}"));
+    }
     writeln!(
         out,
-        "M-Bus response at offset {}: id {}  manufacturer {}  medium {}  (C {:02X}, A {}, CI {:02X})",
+        "M-Bus response at offset {}: id {}  manufacturer {}  medium {}  ({fields})",
         m.offset,
         m.id.as_deref().unwrap_or("unknown"),
         m.manufacturer.as_deref().unwrap_or("unknown"),
         m.medium.unwrap_or("unknown"),
-        m.c,
-        m.a,
-        m.ci,
     )?;
     let rows: Vec<[String; 4]> = m
         .records
@@ -142,11 +149,21 @@ fn write_mbus(out: &mut dyn Write, m: &MbusMessage) -> std::io::Result<()> {
             [
                 r.quantity.as_deref().unwrap_or("").to_owned(),
                 place,
-                value_text(&r.value),
-                r.unit.unwrap_or("").to_owned(),
+                r.value
+                    .as_ref()
+                    .map_or_else(|| "no data".to_owned(), value_text),
+                r.unit.as_deref().unwrap_or("").to_owned(),
             ]
         })
         .collect();
+    if let Some(data) = &m.manufacturer_data {
+        let more = if m.more_records_follow {
+            " (more records follow)"
+        } else {
+            ""
+        };
+        writeln!(out, "  manufacturer data{more}: {data}")?;
+    }
     write_rows(out, &rows)
 }
 

@@ -1,6 +1,6 @@
 //! Wired M-Bus responses (RSP_UD) found on the line, turned into [`MbusMessage`]s.
 
-use mbus::{DecodeOptions, Frame, RecordFunction, Response, UserData};
+use mbus::{DecodeOptions, Frame, Header, RecordFunction, RecordKind, Response, UserData, Vif};
 
 use crate::reading::{Raw, Text, Value};
 
@@ -19,19 +19,41 @@ pub struct MbusMessage {
     pub id: Option<Text>,
     /// The manufacturer's three letters, when the data header has them.
     pub manufacturer: Option<Text>,
+    /// The version (generation) byte of the long data header.
+    pub version: Option<u8>,
     /// The medium, when the data header has it (`water`, `gas`, `electricity`, …).
     pub medium: Option<&'static str>,
+    /// The access number of the data header (counts the slave's responses).
+    pub access_number: Option<u8>,
+    /// The status byte of the data header (application errors, low power, …).
+    pub status: Option<u8>,
+    /// The signature word of the data header (0 when not encrypted).
+    pub signature: Option<u16>,
     /// The data records.
     pub records: Vec<MbusRecord>,
+    /// The manufacturer-specific data after a DIF `0F` or `1F`, as hex, when the frame has
+    /// such a block (it runs to the end of the user data).
+    pub manufacturer_data: Option<Text>,
+    /// The frame ended with DIF `1F`: the slave has more records for the next REQ_UD2.
+    pub more_records_follow: bool,
 }
 
 /// One data record of an [`MbusMessage`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct MbusRecord {
-    /// The value scaled to `unit` (numbers), or text (strings, dates, binary data as hex).
-    pub value: Value,
-    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, …), `None` for no unit.
-    pub unit: Option<&'static str>,
+    /// Offset of the record's DIF in the input stream.
+    pub offset: usize,
+    /// The data information block as sent (DIF and DIFEs), as hex.
+    pub dib: Text,
+    /// The value information block as sent (VIF, VIFEs and a plain-text unit with its
+    /// length byte), as hex.
+    pub vib: Text,
+    /// The value scaled to `unit` (numbers), or text (strings, dates, binary data as hex);
+    /// `None` for a record whose data field is "no data".
+    pub value: Option<Value>,
+    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, …), the meter's own text for a
+    /// plain-text VIF, `None` for no unit.
+    pub unit: Option<Text>,
     /// What is measured, `snake_case` (`volume`, `energy`, `fabrication_number`, …).
     pub quantity: Option<Text>,
     /// The storage number.
@@ -42,8 +64,8 @@ pub struct MbusRecord {
     pub subunit: u32,
     /// `instantaneous`, `maximum`, `minimum` or `error_state`.
     pub function: &'static str,
-    /// The value as sent (the integer before scaling), or the text.
-    pub raw: Raw,
+    /// The value as sent (the integer before scaling), or the text; `None` with no data.
+    pub raw: Option<Raw>,
     /// The meter marked the date-time invalid (the IV bit of a type F or I date-time): its
     /// fields are given as sent, but they do not tell a time.
     pub invalid: bool,
@@ -72,6 +94,9 @@ impl MbusMessage {
             .iter()
             .map(|r| {
                 let mut j = serde_json::json!({
+                    "offset": r.offset,
+                    "dib": r.dib,
+                    "vib": r.vib,
                     "value": r.value,
                     "unit": r.unit,
                     "quantity": r.quantity,
@@ -97,8 +122,14 @@ impl MbusMessage {
             "ci": self.ci,
             "id": self.id,
             "manufacturer": self.manufacturer,
+            "version": self.version,
             "medium": self.medium,
+            "access_number": self.access_number,
+            "status": self.status,
+            "signature": self.signature,
             "records": records,
+            "manufacturer_data": self.manufacturer_data,
+            "more_records_follow": self.more_records_follow,
         })
     }
 }
@@ -183,8 +214,17 @@ fn iso_time(out: &mut String, t: &mbus::datetime::Time) {
     two(out, t.second);
 }
 
-fn hex(bytes: impl DoubleEndedIterator<Item = u8>) -> String {
-    bytes.map(|b| format!("{b:02X}")).collect()
+fn hex(bytes: impl Iterator<Item = u8>) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.size_hint().0.saturating_mul(2));
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0F] {
+            out.push(char::from(
+                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    out
 }
 
 /// A wired M-Bus response in a long frame; `None` for frames that are not slave responses
@@ -198,8 +238,14 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
         ci: rsp.ci.0,
         id: None,
         manufacturer: None,
+        version: None,
         medium: None,
+        access_number: None,
+        status: None,
+        signature: None,
         records: Vec::new(),
+        manufacturer_data: None,
+        more_records_follow: false,
     };
     let vd = match rsp.data {
         UserData::Variable(vd) => vd,
@@ -209,26 +255,57 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
         }
         _ => return Ok(msg),
     };
-    if let Some(h) = vd.long_header() {
-        msg.id = h.id.number().map(|n| Text::from(format!("{n:08}")));
-        msg.manufacturer = Some(Text::from(h.manufacturer.to_string()));
-        msg.medium = Some(medium(h.medium));
+    match vd.header {
+        Header::Long(h) => {
+            msg.id = h.id.number().map(|n| Text::from(format!("{n:08}")));
+            msg.manufacturer = Some(Text::from(h.manufacturer.to_string()));
+            msg.version = Some(h.version);
+            msg.medium = Some(medium(h.medium));
+            msg.access_number = Some(h.access_number);
+            msg.status = Some(h.status.0);
+            msg.signature = Some(h.signature);
+        }
+        Header::Short(h) => {
+            msg.access_number = Some(h.access_number);
+            msg.status = Some(h.status.0);
+            msg.signature = Some(h.signature);
+        }
+        Header::None => {}
     }
-    for record in vd.records() {
+    // Records start after the start bytes, C, A and CI (7 bytes) and the data header.
+    let area = offset
+        .saturating_add(LONG_FRAME_USER_DATA)
+        .saturating_add(vd.records_offset);
+    let mut records = vd.records();
+    while let Some(record) = records.next() {
         let record = record?;
+        let end = records.position();
         let Some(vib) = record.vib.as_ref() else {
+            if let RecordKind::ManufacturerData {
+                more_records_follow,
+            } = record.kind
+            {
+                msg.manufacturer_data = Some(Text::from(hex(record.data.iter().copied())));
+                msg.more_records_follow = more_records_follow;
+            }
             continue;
         };
+        let (dib, vib_bytes) = block_bytes(vd.records_data, &record, end);
         let info = vib.info();
         let invalid = matches!(record.value, mbus::Value::DateTime(dt) if dt.invalid);
         let (value, unit, raw) = match (record.scaled(), record.value) {
+            (_, mbus::Value::None) => (None, None, None),
             (Some(s), v) => {
                 let raw = match v {
                     mbus::Value::Integer(i) | mbus::Value::Bcd(i) => Raw::Int(i),
                     mbus::Value::Real(r) => Raw::Float(f64::from(r)),
                     _ => Raw::Float(s.value),
                 };
-                (Value::Number(s.value), unit_symbol(s.unit), raw)
+                let unit = match vib.vif {
+                    Vif::PlainText => Some(Text::from(vib.text.to_string())),
+                    _ => unit_symbol(s.unit).map(Text::from),
+                };
+                (Some(Value::Number(s.value)), unit, Some(raw))
             }
             (None, v) => {
                 let text = match v {
@@ -249,13 +326,21 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
                     mbus::Value::InvalidBcd(b) | mbus::Value::Manufacturer(b) => {
                         hex(b.iter().copied())
                     }
-                    _ => continue,
+                    // Numbers always scale; anything else is text.
+                    other => format!("{other:?}"),
                 };
                 let text = Text::from(text);
-                (Value::Text(text.clone()), None, Raw::Text(text))
+                let unit = match vib.vif {
+                    Vif::PlainText => Some(Text::from(vib.text.to_string())),
+                    _ => None,
+                };
+                (Some(Value::Text(text.clone())), unit, Some(Raw::Text(text)))
             }
         };
         msg.records.push(MbusRecord {
+            offset: area.saturating_add(record.offset),
+            dib,
+            vib: vib_bytes,
             value,
             unit,
             quantity: Some(snake(&format!("{:?}", info.quantity))),
@@ -275,31 +360,63 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
     Ok(msg)
 }
 
-/// The fixed data structure (CI `73`/`77`): its identification and medium, and its two
-/// counters as records (scaled by their unit code; storage 1 for stored values).
+/// Where the user data after the CI field starts in a long frame (`68 L L 68 C A CI`).
+const LONG_FRAME_USER_DATA: usize = 7;
+
+/// The DIB and VIB of a data record that ends at `end` in `area`, as hex: the DIF with its
+/// DIFEs, then everything up to the data except the LVAR byte of variable-length data.
+fn block_bytes(area: &[u8], record: &mbus::Record<'_>, end: usize) -> (Text, Text) {
+    let dib_end = record
+        .offset
+        .saturating_add(1)
+        .saturating_add(record.dib.dife_count);
+    let mut vib_end = end.saturating_sub(record.data.len());
+    if record.dib.data_field.data_len().is_none() {
+        vib_end = vib_end.saturating_sub(1); // the LVAR byte
+    }
+    let slice = |a: usize, b: usize| area.get(a..b).unwrap_or_default().iter().copied();
+    (
+        Text::from(hex(slice(record.offset, dib_end))),
+        Text::from(hex(slice(dib_end, vib_end))),
+    )
+}
+
+/// The fixed data structure (CI `73`/`77`): its identification, access number, status and
+/// medium, and its two counters as records (scaled by their unit code; storage 1 for stored
+/// values; no DIB or VIB, their offset is that of the counter's four bytes).
 fn fixed(msg: &mut MbusMessage, fd: &mbus::FixedData) {
     msg.id = fd.id.number().map(|n| Text::from(format!("{n:08}")));
     msg.medium = Some(medium(fd.medium));
-    for c in &fd.counters {
+    msg.access_number = Some(fd.access_number);
+    msg.status = Some(fd.status);
+    // Counter 1 follows id (4), access number, status and the medium/unit word (2).
+    let first = msg
+        .offset
+        .saturating_add(LONG_FRAME_USER_DATA)
+        .saturating_add(8);
+    for (i, c) in fd.counters.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let sent = c.value as f64;
         let (value, unit, quantity) = match c.unit.info() {
             Some(info) => (
                 crate::reading::scale(sent, i32::from(info.exponent)),
-                unit_symbol(info.unit),
+                unit_symbol(info.unit).map(Text::from),
                 Some(snake(&format!("{:?}", info.quantity))),
             ),
             None => (sent, None, None),
         };
         msg.records.push(MbusRecord {
-            value: Value::Number(value),
+            offset: first.saturating_add(i.saturating_mul(4)),
+            dib: Text::default(),
+            vib: Text::default(),
+            value: Some(Value::Number(value)),
             unit,
             quantity,
             storage: u64::from(fd.stored()),
             tariff: 0,
             subunit: 0,
             function: "instantaneous",
-            raw: Raw::Int(c.value),
+            raw: Some(Raw::Int(c.value)),
             invalid: false,
         });
     }
@@ -329,10 +446,20 @@ mod tests {
         assert_eq!(m.id.as_deref(), Some("12345678"));
         assert_eq!(m.manufacturer.as_deref(), Some("ELS"));
         assert_eq!(m.medium, Some("water"));
+        assert_eq!(
+            (m.version, m.access_number, m.status, m.signature),
+            (Some(1), Some(0x2A), Some(0), Some(0))
+        );
+        assert_eq!(
+            (m.manufacturer_data.as_ref(), m.more_records_follow),
+            (None, false)
+        );
         let r = &m.records[0];
-        assert_eq!(r.unit, Some("m3"));
-        assert_eq!(r.raw, Raw::Int(12345));
-        assert!((r.value.as_f64().unwrap() - 12.345).abs() < 1e-9);
+        // The DIF is byte 19 of the frame, which starts at offset 3 of the stream.
+        assert_eq!((r.offset, r.dib.as_str(), r.vib.as_str()), (22, "04", "13"));
+        assert_eq!(r.unit.as_deref(), Some("m3"));
+        assert_eq!(r.raw, Some(Raw::Int(12345)));
+        assert!((r.value.as_ref().and_then(Value::as_f64).unwrap() - 12.345).abs() < 1e-9);
         assert_eq!(r.quantity.as_deref(), Some("volume"));
         assert_eq!(r.function, "instantaneous");
         let j = m.to_json_value();
@@ -355,17 +482,85 @@ mod tests {
         frame.push(0x16);
         let m = MbusMessage::parse(&frame).unwrap();
         assert_eq!(m.id.as_deref(), Some("00001120"));
+        assert_eq!(
+            (m.access_number, m.status, m.signature),
+            (Some(2), Some(0), None)
+        );
         let got: Vec<_> = m
             .records
             .iter()
-            .map(|r| (r.value.as_f64().unwrap(), r.unit, r.raw.clone()))
+            .map(|r| {
+                let value = r.value.as_ref().and_then(Value::as_f64).unwrap();
+                (r.offset, value, r.unit.as_deref(), r.raw.clone())
+            })
+            .collect();
+        // The counters are bytes 15..19 and 19..23 of the frame.
+        assert_eq!(
+            got,
+            [
+                (15, 6_531_000.0, Some("Wh"), Some(Raw::Int(6531))),
+                (19, 0.069, Some("m3"), Some(Raw::Int(69)))
+            ]
+        );
+    }
+
+    fn long_frame(body: &[u8]) -> Vec<u8> {
+        let len = u8::try_from(body.len()).unwrap();
+        let mut frame = vec![0x68, len, len, 0x68];
+        frame.extend_from_slice(body);
+        frame.push(body.iter().fold(0u8, |a, b| a.wrapping_add(*b)));
+        frame.push(0x16);
+        frame
+    }
+
+    #[test]
+    fn every_record_keeps_its_bytes_and_nothing_is_left_out() {
+        // CI 78 (no data header), then five records and a manufacturer block:
+        //   84 10 | 13 | 39 30 00 00       volume, tariff 1 (DIFE 10), 12345 l
+        //   02 | 7C 03 48 52 25 | 2A 00    plain-text unit "%RH" (sent last character first), 42
+        //   0D | 78 | 03 43 42 41          fabrication number, text "ABC" (LVAR 03)
+        //   00 | 13                        volume, no data
+        //   2F                             idle filler
+        //   1F 01 02 03                    manufacturer data, more records follow
+        let body = [
+            0x08, 0x05, 0x78, 0x84, 0x10, 0x13, 0x39, 0x30, 0x00, 0x00, 0x02, 0x7C, 0x03, 0x48,
+            0x52, 0x25, 0x2A, 0x00, 0x0D, 0x78, 0x03, 0x43, 0x42, 0x41, 0x00, 0x13, 0x2F, 0x1F,
+            0x01, 0x02, 0x03,
+        ];
+        let m = MbusMessage::parse(&long_frame(&body)).unwrap();
+        assert_eq!(
+            (m.a, m.ci, m.id.as_ref(), m.access_number),
+            (5, 0x78, None, None)
+        );
+        let got: Vec<_> = m
+            .records
+            .iter()
+            .map(|r| (r.offset, r.dib.as_str(), r.vib.as_str(), r.unit.as_deref()))
             .collect();
         assert_eq!(
             got,
             [
-                (6_531_000.0, Some("Wh"), Raw::Int(6531)),
-                (0.069, Some("m3"), Raw::Int(69))
+                (7, "8410", "13", Some("m3")),
+                (14, "02", "7C03485225", Some("%RH")),
+                (22, "0D", "78", None),
+                (28, "00", "13", None),
             ]
         );
+        assert_eq!(m.records[0].tariff, 1);
+        assert_eq!(m.records[0].value, Some(Value::Number(12.345)));
+        assert_eq!(m.records[1].value, Some(Value::Number(42.0)));
+        assert_eq!(m.records[1].quantity.as_deref(), Some("plain_text"));
+        assert_eq!(m.records[2].value, Some(Value::Text(Text::from("ABC"))));
+        assert_eq!((&m.records[3].value, &m.records[3].raw), (&None, &None));
+        assert_eq!(m.manufacturer_data.as_deref(), Some("010203"));
+        assert!(m.more_records_follow);
+
+        let j = m.to_json_value();
+        assert_eq!(j["manufacturer_data"], "010203");
+        assert_eq!(j["more_records_follow"], true);
+        assert_eq!(j["records"][1]["unit"], "%RH");
+        assert_eq!(j["records"][1]["vib"], "7C03485225");
+        assert_eq!(j["records"][3]["value"], serde_json::Value::Null);
+        assert_eq!(j["records"][3]["offset"], 28);
     }
 }
