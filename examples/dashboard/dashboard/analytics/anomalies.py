@@ -195,8 +195,9 @@ class Settings:
     scales of the reference, and ``standby_sustain`` of the new days are above the midpoint.
 
     High load: ``high_load_w`` for ``high_load_hours``. Night: local hours
-    ``[night_start, night_end)`` (wrapping past midnight if start > end); the night's median
-    power minus the standby of the 24 hours before its end; flagged when its robust z over the
+    ``[night_start, night_end)`` (wrapping past midnight if start > end); the night's
+    ``night_quantile`` of its quarter-hour powers (the level it stays above for 90 % of the
+    night by default) minus the standby of the 24 hours before its end; flagged when its robust z over the
     previous ``night_reference_days`` nights (scale at least ``night_min_scale_w``) reaches
     ``night_z`` and it is at least ``night_min_excess_w`` above its median.
 
@@ -238,6 +239,7 @@ class Settings:
     night_z: float = 5.0
     night_min_scale_w: float = 20.0
     night_min_excess_w: float = 150.0
+    night_quantile: float = 0.1
     expect_export: Optional[bool] = None
     export_reference_days: int = 28
     export_usual_days: int = 3
@@ -278,7 +280,7 @@ class Settings:
                      "clock_tolerance_s", "isolation_min_deviation"):
             if getattr(self, name) < 0:
                 raise ValueError(f"setting {name} must not be negative, not {getattr(self, name)!r}")
-        for name in ("base_quantile", "base_min_coverage", "standby_sustain", "voltage_band",
+        for name in ("base_quantile", "night_quantile", "base_min_coverage", "standby_sustain", "voltage_band",
                      "voltage_low_critical", "voltage_high_critical", "voltage_week_share",
                      "isolation_max_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
@@ -764,11 +766,14 @@ def _high_load(data: _Data, med: F64, s: Settings, f: _Fmt) -> List[Anomaly]:
 
 
 def _night(data: _Data, s: Settings, f: _Fmt) -> List[Anomaly]:
-    """Sustained extra night load: the median power of the night window minus the standby
-    (``base_quantile``) of the day before the night, against the previous nights.
+    """Sustained extra night load: the ``night_quantile`` of the night window's quarter-hour
+    powers minus the standby (``base_quantile``) of the day before the night, against the
+    previous nights.
 
-    The median ignores a short appliance run (that is a spike's business) and a standby step
-    lifts both terms alike, so only load that stays on through the night counts.
+    A low quantile is the level the night stays above almost throughout: an appliance run of
+    an hour or two (a spike's business), a car charged until 3 o'clock or a heat pump cycling
+    do not lift it, and a standby step lifts both terms alike. So only load that stays on
+    through the night counts.
     """
     out: List[Anomaly] = []
     ns, ne = int(round(s.night_start * 4)) % SLOTS, int(round(s.night_end * 4)) % SLOTS
@@ -793,7 +798,7 @@ def _night(data: _Data, s: Settings, f: _Fmt) -> List[Anomaly]:
         other = other[np.isfinite(other)]
         if other.size < 0.75 * (SLOTS - (b - a)):
             continue
-        excess[d] = float(np.median(q[e])) - float(np.quantile(other, s.base_quantile))
+        excess[d] = float(np.quantile(q[e], s.night_quantile)) - float(np.quantile(other, s.base_quantile))
         t = Tf[a:b][e]
         spans[d] = (int(t.min()), int(t.max()) + QUARTER)
     R = s.night_reference_days

@@ -24,7 +24,8 @@ strict precision counts it as false, the second precision leaves it out.
 
 ``python -m dashboard.analytics.evaluate_anomalies`` runs all 24 households (about a minute);
 ``--quick`` runs three (one per variant, under 20 s). ``--json FILE`` writes the numbers;
-``--z-threshold`` and ``--night-z`` change those settings to trade recall against false alarms.
+``--z-threshold``, ``--night-z``, ``--night-quantile`` and ``--night-min-excess-w`` change those
+settings to trade recall against false alarms.
 """
 
 from __future__ import annotations
@@ -341,7 +342,8 @@ def report(results: Sequence[Dict[str, Any]], seconds: float) -> Tuple[str, Dict
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Command line: ``[--quick] [--households N] [--seed S] [--json FILE]``."""
+    """Command line: ``[--quick] [--households N] [--seed S] [--json FILE]`` and the settings
+    to sweep (``--z-threshold``, ``--night-z``, ``--night-quantile``, ``--night-min-excess-w``)."""
     ap = argparse.ArgumentParser(prog="python -m dashboard.analytics.evaluate_anomalies", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="three households (one per variant)")
     ap.add_argument("--households", type=int, default=None, help="only the first N households")
@@ -349,12 +351,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--json", default=None, help="also write the summary as JSON to this file")
     ap.add_argument("--z-threshold", type=float, default=None, help="Settings.z_threshold (spikes)")
     ap.add_argument("--night-z", type=float, default=None, help="Settings.night_z")
+    ap.add_argument("--night-quantile", type=float, default=None, help="Settings.night_quantile")
+    ap.add_argument("--night-min-excess-w", type=float, default=None, help="Settings.night_min_excess_w")
     args = ap.parse_args(argv)
     settings = Settings()
     if args.z_threshold is not None:
         settings = replace(settings, z_threshold=args.z_threshold)
     if args.night_z is not None:
         settings = replace(settings, night_z=args.night_z)
+    if args.night_quantile is not None:
+        settings = replace(settings, night_quantile=args.night_quantile)
+    if args.night_min_excess_w is not None:
+        settings = replace(settings, night_min_excess_w=args.night_min_excess_w)
     hs = panel()
     if args.quick:
         hs = [h for h in hs if h.labels["realization"] == "0" and h.labels["constellation"] == "2_fulltime_employees"]
