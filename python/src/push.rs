@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use e450::push::{
     self, MbusMessage, Message, PushConfig, PushError, PushListener as RustListener, Template,
 };
-use e450::reading::{Reading as RustReading, Value};
+use e450::reading::{Reading as RustReading, Text, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyTzInfo};
@@ -416,23 +416,14 @@ pub(crate) struct MbusRecord {
     /// The offset of the record's DIF in the input (of the counter, in a fixed structure).
     #[pyo3(get)]
     offset: usize,
-    /// The DIF and DIFEs as sent, hex (empty in a fixed data structure).
-    #[pyo3(get)]
-    dib: String,
-    /// The VIF, VIFEs and plain-text unit as sent, hex (empty in a fixed data structure).
-    #[pyo3(get)]
-    vib: String,
+    dib: Text,
+    vib: Text,
     /// The value scaled to `unit`, or text (strings, dates, binary data as hex); None when
     /// the record has no data.
     #[pyo3(get)]
     value: Py<PyAny>,
-    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), the meter's own text for a
-    /// plain-text VIF, or None.
-    #[pyo3(get)]
-    unit: Option<String>,
-    /// What is measured (`volume`, `energy`, `fabrication_number`, ...), or None.
-    #[pyo3(get)]
-    quantity: Option<String>,
+    unit: Option<Text>,
+    quantity: Option<Text>,
     /// The storage number.
     #[pyo3(get)]
     storage: u64,
@@ -475,11 +466,11 @@ impl MbusRecord {
         };
         Ok(MbusRecord {
             offset: r.offset,
-            dib: r.dib.as_str().to_owned(),
-            vib: r.vib.as_str().to_owned(),
+            dib: r.dib.clone(),
+            vib: r.vib.clone(),
             value,
-            unit: r.unit.as_ref().map(|u| u.as_str().to_owned()),
-            quantity: r.quantity.as_ref().map(|q| q.as_str().to_owned()),
+            unit: r.unit.clone(),
+            quantity: r.quantity.clone(),
             storage: r.storage,
             tariff: r.tariff,
             subunit: r.subunit,
@@ -492,6 +483,27 @@ impl MbusRecord {
 
 #[pymethods]
 impl MbusRecord {
+    /// The DIF and DIFEs as sent, hex (empty in a fixed data structure).
+    #[getter]
+    fn dib(&self) -> &str {
+        self.dib.as_str()
+    }
+    /// The VIF, VIFEs and plain-text unit as sent, hex (empty in a fixed data structure).
+    #[getter]
+    fn vib(&self) -> &str {
+        self.vib.as_str()
+    }
+    /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), the meter's own text for a
+    /// plain-text VIF, or None.
+    #[getter]
+    fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+    /// What is measured (`volume`, `energy`, `fabrication_number`, ...), or None.
+    #[getter]
+    fn quantity(&self) -> Option<&str> {
+        self.quantity.as_deref()
+    }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "MbusRecord(value={}, unit={:?}, quantity={:?}, storage={}, tariff={}, function={:?})",
@@ -499,8 +511,8 @@ impl MbusRecord {
                 .bind(py)
                 .repr()
                 .map_or_else(|_| "?".into(), |r| r.to_string()),
-            self.unit,
-            self.quantity,
+            self.unit.as_deref(),
+            self.quantity.as_deref(),
             self.storage,
             self.tariff,
             self.function

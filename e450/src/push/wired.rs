@@ -214,6 +214,23 @@ fn iso_time(out: &mut String, t: &mbus::datetime::Time) {
     two(out, t.second);
 }
 
+/// Bytes as upper-case hex, without allocating for up to 11 bytes (the usual DIB and VIB).
+fn hex_text(bytes: &[u8]) -> Text {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut buf = [0u8; 22];
+    if bytes.len().saturating_mul(2) > buf.len() {
+        return Text::from(hex(bytes.iter().copied()));
+    }
+    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            *lo = DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
+        }
+    }
+    let used = buf.get(..bytes.len().saturating_mul(2)).unwrap_or_default();
+    Text::from(core::str::from_utf8(used).unwrap_or_default())
+}
+
 fn hex(bytes: impl Iterator<Item = u8>) -> String {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.size_hint().0.saturating_mul(2));
@@ -374,10 +391,10 @@ fn block_bytes(area: &[u8], record: &mbus::Record<'_>, end: usize) -> (Text, Tex
     if record.dib.data_field.data_len().is_none() {
         vib_end = vib_end.saturating_sub(1); // the LVAR byte
     }
-    let slice = |a: usize, b: usize| area.get(a..b).unwrap_or_default().iter().copied();
+    let slice = |a: usize, b: usize| area.get(a..b).unwrap_or_default();
     (
-        Text::from(hex(slice(record.offset, dib_end))),
-        Text::from(hex(slice(dib_end, vib_end))),
+        hex_text(slice(record.offset, dib_end)),
+        hex_text(slice(dib_end, vib_end)),
     )
 }
 
@@ -427,6 +444,14 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    #[test]
+    fn hex_text_is_upper_case_hex_at_any_length() {
+        assert_eq!(hex_text(&[]), "");
+        assert_eq!(hex_text(&[0x0F, 0xA0]), "0FA0");
+        assert_eq!(hex_text(&[0xAB; 11]), "AB".repeat(11).as_str());
+        assert_eq!(hex_text(&[0x1C; 12]), "1C".repeat(12).as_str());
+    }
 
     #[test]
     fn names_are_snake_case() {
