@@ -19,7 +19,7 @@ export CARGO_TERM_COLOR ?= never
 .PHONY: all test demo demo-cli check-tools system-packages fmt-check clippy cargo-test no-std \
         doc fuzz-replay venv python-dev python-test wheel wheel-test pip-install-test \
         dashboard-setup dashboard-test bundle bundle-test fuzz bench bench-scale bench-python \
-        bench-abi3 soak clean
+        bench-abi3 soak clean licenses
 
 all: test
 
@@ -88,6 +88,16 @@ doc:
 ## fuzz-replay: run every fuzz target over its committed seeds, on stable.
 fuzz-replay:
 	cd fuzz && $(CARGO) test --no-default-features
+
+## licenses: cargo-deny's licence, ban and source checks (deny.toml) over the main, benches and
+## fuzz workspaces, offline (no advisory database). Not part of `test`: cargo-deny takes about 8
+## minutes to build on 2 cores.
+licenses:
+	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked
+	$(CARGO) deny --offline check licenses bans sources
+	$(CARGO) deny --offline --manifest-path benches/Cargo.toml check licenses bans sources
+	cp deny.toml fuzz/deny.toml && (cd fuzz && $(CARGO) deny --offline check licenses bans sources); \
+	  status=$$?; rm -f fuzz/deny.toml; exit $$status
 
 ## fuzz: run each fuzz target for FUZZ_SECONDS (cargo-fuzz on stable via RUSTC_BOOTSTRAP).
 fuzz:
