@@ -63,6 +63,8 @@ fn human_output_is_a_table_with_units() {
     assert!(out.contains("security authenticated"), "{out}");
     assert!(out.contains("active_power_import"), "{out}");
     assert!(out.contains("2893 W"), "{out}");
+    // Values without a unit (the serial, the clock) leave no trailing space.
+    assert!(out.lines().all(|l| !l.ends_with(' ')), "{out:?}");
 }
 
 #[test]

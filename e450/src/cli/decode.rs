@@ -106,7 +106,8 @@ fn write_rows(out: &mut dyn Write, rows: &[[String; 4]]) -> std::io::Result<()> 
     };
     let (w0, w1, w2) = (width(0), width(1), width(2));
     for [a, b, c, d] in rows {
-        writeln!(out, "  {a:<w0$}  {b:<w1$}  {c:>w2$} {d}")?;
+        let line = format!("  {a:<w0$}  {b:<w1$}  {c:>w2$} {d}");
+        writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(out)
 }
