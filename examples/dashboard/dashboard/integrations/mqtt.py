@@ -632,6 +632,9 @@ class MqttExporter(Exporter):
     def send(self, meter: MeterInfo, rows: List[ExportRow]) -> None:
         """Publish one state message per reading (then cost and sub-meters), all acknowledged."""
         if self.settings.discovery:
+            # Connected first: a connection makes discovery due (``_on_connect``), and the due
+            # publication must not follow one this call made while still connecting.
+            self._require_connection()
             self._rediscover()
             self._discover(meter, rows)
         msgs = [(self.meter_topic(meter, "state"), json.dumps(self.state_payload(meter, r))) for r in rows]

@@ -312,6 +312,31 @@ def test_mqtt_discovery_and_state_field_by_field(tmp_path: Path, broker: Broker,
     assert sub.on("compteur/availability")[-1].payload == b"offline"
 
 
+def test_mqtt_discovery_is_published_once_when_the_first_readings_wait_for_the_connection(
+    tmp_path: Path, broker: Broker, meter_store: Store
+) -> None:
+    """The exporter starts sending the newest reading while it is still connecting. Discovery
+    is due once for that connection: the sending path must not publish it a second time."""
+    sub = Subscriber(broker.port, ["homeassistant/sensor/#"])
+    exp = fast(MqttExporter(make_config(tmp_path, broker.port), meter_store))
+    connected = exp._on_connect
+
+    def slow_connect(*args: Any) -> None:
+        time.sleep(0.5)  # the reading is waiting to be sent when the connection completes
+        connected(*args)
+
+    exp._on_connect = slow_connect  # type: ignore[method-assign]
+    run = Running(exp)
+    try:
+        wait_until(lambda: len(sub.messages) >= len(EXPECTED), 10, "the first discovery")
+        time.sleep(1.0)
+        assert len(sub.messages) == len(EXPECTED)
+        assert exp.discovery_count == 1
+    finally:
+        run.stop()
+        sub.close()
+
+
 def test_mqtt_discovery_republished_when_home_assistant_comes_online(
     tmp_path: Path, broker: Broker, meter_store: Store
 ) -> None:
