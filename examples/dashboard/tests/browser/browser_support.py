@@ -391,8 +391,9 @@ class PageProblems:
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""
-        # Closing a page aborts its open event stream: not a problem of the page.
-        if "/api/stream" in request.url and "ERR_ABORTED" in failure:
+        # Closing a page or navigating away aborts its open event stream and any fetch still
+        # loading: not a problem of the page. An aborted POST (a lost user action) still counts.
+        if "ERR_ABORTED" in failure and request.method == "GET":
             return
         self.messages.append(f"request failed: {request.url} {failure}")
 
