@@ -430,7 +430,8 @@ pub fn serial_from_system_title(title: &[u8; 8]) -> Option<u32> {
     Some(u32::from_be_bytes([s0, s1, s2, s3]) & 0x0FFF_FFFF)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Upper-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use core::fmt::Write;
     let mut s = String::with_capacity(bytes.len().saturating_mul(2));
     for b in bytes {
@@ -769,6 +770,11 @@ pub(crate) fn octets_text(bytes: &[u8]) -> Text {
         }
         return Text::from_ascii(bytes);
     }
+    hex_text(bytes)
+}
+
+/// Upper-case hex of `bytes`, kept inline (no allocation) up to 11 bytes.
+pub(crate) fn hex_text(bytes: &[u8]) -> Text {
     if bytes.len().saturating_mul(2) <= INLINE {
         const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
         let mut out = [0u8; INLINE];
@@ -801,5 +807,18 @@ pub(crate) fn display_unit(unit: Unit) -> (Option<&'static str>, i32) {
         Unit::VAR_HOUR => (Some("kvarh"), -3),
         Unit::VOLT_AMPERE_HOUR => (Some("kVAh"), -3),
         u => (u.symbol(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_text_is_upper_case_hex_at_any_length() {
+        assert_eq!(hex_text(&[]), "");
+        assert_eq!(hex_text(&[0x0F, 0xA0]), "0FA0");
+        assert_eq!(hex_text(&[0xAB; 11]), "AB".repeat(11).as_str());
+        assert_eq!(hex_text(&[0x1C; 12]), "1C".repeat(12).as_str());
     }
 }

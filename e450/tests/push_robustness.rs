@@ -169,16 +169,7 @@ fn damaged_line_decodes_every_intact_message_and_no_wrong_value() {
         if damaged_now {
             damaged.push((start, stream.len()));
         } else {
-            let mut j = json.clone();
-            j["offset"] = Json::from(start);
-            // Wired M-Bus records give their offsets in the input too.
-            if let Some(records) = j.get_mut("records").and_then(Json::as_array_mut) {
-                for r in records {
-                    let at = r["offset"].as_u64().unwrap() as usize;
-                    r["offset"] = Json::from(at + start);
-                }
-            }
-            intact.push(j);
+            intact.push(moved_to(json, start));
         }
     }
 
@@ -399,16 +390,7 @@ fn damaged_mbus_line_decodes_every_intact_message_and_no_wrong_value() {
         if action <= 1 || frames.len() < original_len {
             damaged += 1;
         } else {
-            let mut j = json.clone();
-            j["offset"] = Json::from(start);
-            // Wired M-Bus records give their offsets in the input too.
-            if let Some(records) = j.get_mut("records").and_then(Json::as_array_mut) {
-                for r in records {
-                    let at = r["offset"].as_u64().unwrap() as usize;
-                    r["offset"] = Json::from(at + start);
-                }
-            }
-            intact.push(j);
+            intact.push(moved_to(json, start));
         }
     }
 
@@ -439,4 +421,18 @@ fn damaged_mbus_line_decodes_every_intact_message_and_no_wrong_value() {
         assert!(stats.bytes_skipped > 0);
     }
     assert!(damaged > 60, "{damaged}");
+}
+
+/// The JSON of a message decoded on its own, as it reads at `start` of a longer stream: its
+/// offset, and those of its wired M-Bus records, count from there.
+fn moved_to(json: &Json, start: usize) -> Json {
+    let mut j = json.clone();
+    j["offset"] = Json::from(start);
+    if let Some(records) = j.get_mut("records").and_then(Json::as_array_mut) {
+        for r in records {
+            let at = r["offset"].as_u64().unwrap() as usize;
+            r["offset"] = Json::from(at + start);
+        }
+    }
+    j
 }

@@ -38,6 +38,8 @@ pub const SHORT_START: u8 = 0x10;
 pub const LONG_START: u8 = 0x68;
 /// Stop byte of short, control and long frames.
 pub const STOP: u8 = 0x16;
+/// Offset of the user data (after the CI field) in a long frame: `68 L L 68`, C, A and CI.
+pub const LONG_DATA_OFFSET: usize = 7;
 /// Largest user data (after the CI field) a long frame carries: L = 255 minus C, A and CI.
 pub const MAX_DATA_LEN: usize = 252;
 /// Largest frame on the wire: 4 header bytes, L = 255 and checksum and stop.

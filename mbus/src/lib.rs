@@ -70,8 +70,8 @@ pub use decoder::{DECODER_CAPACITY, DecoderStats, FrameDecoder};
 pub use encode::{MAX_EXTENSIONS, RecordRepr};
 pub use error::Error;
 pub use frame::{
-    ACK, Address, Ci, Control, Frame, Function, LONG_START, MAX_DATA_LEN, MAX_FRAME_LEN,
-    SHORT_START, STOP, Status, parse_frame,
+    ACK, Address, Ci, Control, Frame, Function, LONG_DATA_OFFSET, LONG_START, MAX_DATA_LEN,
+    MAX_FRAME_LEN, SHORT_START, STOP, Status, parse_frame,
 };
 pub use master::SecondaryAddress;
 pub use record::{

@@ -364,6 +364,17 @@ pub enum RecordKind {
 }
 
 /// One data record.
+///
+/// ```
+/// use mbus::{DecodeOptions, Records};
+/// // 84 10 | 13 | 4 data bytes (volume, tariff 1), then 0D | 7C 01 41 | LVAR 02 + "BA".
+/// let data = [0x84, 0x10, 0x13, 0x39, 0x30, 0, 0, 0x0D, 0x7C, 0x01, 0x41, 0x02, 0x41, 0x42];
+/// let records: Vec<_> = Records::new(&data, DecodeOptions::STRICT).collect::<Result<_, _>>().unwrap();
+/// assert_eq!((records[0].dib_bytes, records[0].vib_bytes), (&[0x84, 0x10][..], &[0x13][..]));
+/// // The plain-text unit is part of the VIB; the LVAR byte is not.
+/// assert_eq!((records[1].dib_bytes, records[1].vib_bytes), (&[0x0D][..], &[0x7C, 0x01, 0x41][..]));
+/// assert_eq!(records[1].data, &[0x41, 0x42]);
+/// ```
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct Record<'a> {
     /// Offset of the DIF in the records area.
@@ -374,6 +385,11 @@ pub struct Record<'a> {
     pub dib: Dib,
     /// VIF and VIFEs (`None` for manufacturer data and readout requests).
     pub vib: Option<Vib<'a>>,
+    /// The DIF and DIFEs as sent.
+    pub dib_bytes: &'a [u8],
+    /// The VIF, VIFEs and plain-text unit (with its length byte) as sent; empty for
+    /// manufacturer data and readout requests.
+    pub vib_bytes: &'a [u8],
     /// The data bytes (after the LVAR byte for variable-length data).
     pub data: &'a [u8],
     /// The decoded value.
@@ -575,24 +591,6 @@ impl<'a> Records<'a> {
         self.more_records_follow
     }
 
-    /// Offset in the records area of the next byte to read. Right after [`Iterator::next`]
-    /// returned a record, this is where that record ends: `record.offset..position()` are its
-    /// bytes, DIB, VIB, LVAR and data.
-    ///
-    /// ```
-    /// use mbus::{DecodeOptions, Records};
-    /// // 04 13 + 4 data bytes (volume in litres), then 01 FD 17 + 1 byte (error flags).
-    /// let data = [0x04, 0x13, 0x39, 0x30, 0x00, 0x00, 0x01, 0xFD, 0x17, 0x00];
-    /// let mut records = Records::new(&data, DecodeOptions::STRICT);
-    /// let first = records.next().unwrap().unwrap();
-    /// assert_eq!((first.offset, records.position()), (0, 6));
-    /// let second = records.next().unwrap().unwrap();
-    /// assert_eq!((second.offset, records.position()), (6, 10));
-    /// ```
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
     #[inline(always)]
     fn read(&mut self) -> Option<Result<Record<'a>, Error>> {
         macro_rules! tri {
@@ -651,6 +649,8 @@ impl<'a> Records<'a> {
                         },
                         dib,
                         vib: None,
+                        dib_bytes: c.data.get(offset..c.pos).unwrap_or_default(),
+                        vib_bytes: &[],
                         data: rest,
                         value: Value::Manufacturer(rest),
                     }))
@@ -662,6 +662,8 @@ impl<'a> Records<'a> {
                         kind: RecordKind::GlobalReadout,
                         dib,
                         vib: None,
+                        dib_bytes: c.data.get(offset..c.pos).unwrap_or_default(),
+                        vib_bytes: &[],
                         data: &[],
                         value: Value::None,
                     }))
@@ -703,8 +705,10 @@ impl<'a> Records<'a> {
             dib.dife_count = dib.dife_count.saturating_add(1);
             i = i.saturating_add(1);
         }
+        let dib_end = c.pos;
         // VIF and VIFEs
         let vib = tri!(self.read_vib(&mut c));
+        let vib_bytes = c.data.get(dib_end..c.pos).unwrap_or_default();
         // data
         let (data, lvar) = match data_field.data_len() {
             Some(n) => (tri!(c.take(n, "data")), None),
@@ -741,6 +745,8 @@ impl<'a> Records<'a> {
             kind: RecordKind::Data,
             dib,
             vib: Some(vib),
+            dib_bytes: c.data.get(offset..dib_end).unwrap_or_default(),
+            vib_bytes,
             data,
             value,
         }))

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use e450::push::{
     self, MbusMessage, Message, PushConfig, PushError, PushListener as RustListener, Template,
 };
-use e450::reading::{Reading as RustReading, Text, Value};
+use e450::reading::{Reading as RustReading, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDict, PyList, PyTzInfo};
@@ -374,11 +374,8 @@ impl MbusFrame {
     }
     /// The manufacturer-specific data after DIF `0F`/`1F` as hex, or None.
     #[getter]
-    fn manufacturer_data(&self) -> Option<String> {
-        self.inner
-            .manufacturer_data
-            .as_ref()
-            .map(|t| t.as_str().to_owned())
+    fn manufacturer_data(&self) -> Option<&str> {
+        self.inner.manufacturer_data.as_deref()
     }
     /// True when the frame ended with DIF `1F`: the slave has more records.
     #[getter]
@@ -391,7 +388,7 @@ impl MbusFrame {
         self.inner
             .records
             .iter()
-            .map(|r| Py::new(py, MbusRecord::new(py, r)?))
+            .map(|r| Py::new(py, MbusRecord { inner: r.clone() }))
             .collect()
     }
     /// The whole frame as the object `compteur decode --json` prints.
@@ -413,109 +410,98 @@ impl MbusFrame {
 /// `offset` in the input, `dib` and `vib` as sent (hex).
 #[pyclass(frozen, module = "compteur.mbus", name = "MbusRecord")]
 pub(crate) struct MbusRecord {
-    /// The offset of the record's DIF in the input (of the counter, in a fixed structure).
-    #[pyo3(get)]
-    offset: usize,
-    dib: Text,
-    vib: Text,
-    /// The value scaled to `unit`, or text (strings, dates, binary data as hex); None when
-    /// the record has no data.
-    #[pyo3(get)]
-    value: Py<PyAny>,
-    unit: Option<Text>,
-    quantity: Option<Text>,
-    /// The storage number.
-    #[pyo3(get)]
-    storage: u64,
-    /// The tariff.
-    #[pyo3(get)]
-    tariff: u32,
-    /// The subunit.
-    #[pyo3(get)]
-    subunit: u32,
-    /// `instantaneous`, `maximum`, `minimum` or `error_state`.
-    #[pyo3(get)]
-    function: &'static str,
-    /// The value as sent (the integer before scaling), or the text; None with no data.
-    #[pyo3(get)]
-    raw: Py<PyAny>,
-    /// True when the meter marked the date-time invalid (the IV bit): `value` gives its
-    /// fields as sent, but they do not tell a time.
-    #[pyo3(get)]
-    invalid: bool,
-}
-
-impl MbusRecord {
-    fn new(py: Python<'_>, r: &e450::push::MbusRecord) -> PyResult<Self> {
-        use e450::reading::Raw;
-        let value = match &r.value {
-            Some(Value::Number(n)) => n.into_pyobject(py)?.into_any().unbind(),
-            Some(Value::Text(t)) => pyo3::types::PyString::new(py, t.as_str())
-                .into_any()
-                .unbind(),
-            None => py.None(),
-        };
-        let raw = match &r.raw {
-            Some(Raw::Int(i)) => i.into_pyobject(py)?.into_any().unbind(),
-            Some(Raw::UInt(u)) => u.into_pyobject(py)?.into_any().unbind(),
-            Some(Raw::Float(f)) => f.into_pyobject(py)?.into_any().unbind(),
-            Some(Raw::Text(t)) => pyo3::types::PyString::new(py, t.as_str())
-                .into_any()
-                .unbind(),
-            None => py.None(),
-        };
-        Ok(MbusRecord {
-            offset: r.offset,
-            dib: r.dib.clone(),
-            vib: r.vib.clone(),
-            value,
-            unit: r.unit.clone(),
-            quantity: r.quantity.clone(),
-            storage: r.storage,
-            tariff: r.tariff,
-            subunit: r.subunit,
-            function: r.function,
-            raw,
-            invalid: r.invalid,
-        })
-    }
+    inner: e450::push::MbusRecord,
 }
 
 #[pymethods]
 impl MbusRecord {
+    /// The offset of the record's DIF in the input (of the counter, in a fixed structure).
+    #[getter]
+    fn offset(&self) -> usize {
+        self.inner.offset
+    }
     /// The DIF and DIFEs as sent, hex (empty in a fixed data structure).
     #[getter]
     fn dib(&self) -> &str {
-        self.dib.as_str()
+        self.inner.dib.as_str()
     }
     /// The VIF, VIFEs and plain-text unit as sent, hex (empty in a fixed data structure).
     #[getter]
     fn vib(&self) -> &str {
-        self.vib.as_str()
+        self.inner.vib.as_str()
+    }
+    /// The value scaled to `unit`, or text (strings, dates, binary data as hex); None when
+    /// the record has no data.
+    #[getter]
+    fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match &self.inner.value {
+            Some(Value::Number(n)) => n.into_pyobject(py)?.into_any(),
+            Some(Value::Text(t)) => pyo3::types::PyString::new(py, t.as_str()).into_any(),
+            None => py.None().into_bound(py),
+        })
     }
     /// The unit symbol of `value` (`m3`, `Wh`, `W`, `°C`, ...), the meter's own text for a
     /// plain-text VIF, or None.
     #[getter]
     fn unit(&self) -> Option<&str> {
-        self.unit.as_deref()
+        self.inner.unit.as_deref()
     }
     /// What is measured (`volume`, `energy`, `fabrication_number`, ...), or None.
     #[getter]
     fn quantity(&self) -> Option<&str> {
-        self.quantity.as_deref()
+        self.inner.quantity.as_deref()
+    }
+    /// The storage number.
+    #[getter]
+    fn storage(&self) -> u64 {
+        self.inner.storage
+    }
+    /// The tariff.
+    #[getter]
+    fn tariff(&self) -> u32 {
+        self.inner.tariff
+    }
+    /// The subunit.
+    #[getter]
+    fn subunit(&self) -> u32 {
+        self.inner.subunit
+    }
+    /// `instantaneous`, `maximum`, `minimum` or `error_state`.
+    #[getter]
+    fn function(&self) -> &'static str {
+        self.inner.function
+    }
+    /// The value as sent (the integer before scaling), or the text; None with no data.
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use e450::reading::Raw;
+        Ok(match &self.inner.raw {
+            Some(Raw::Int(i)) => i.into_pyobject(py)?.into_any(),
+            Some(Raw::UInt(u)) => u.into_pyobject(py)?.into_any(),
+            Some(Raw::Float(f)) => f.into_pyobject(py)?.into_any(),
+            Some(Raw::Text(t)) => pyo3::types::PyString::new(py, t.as_str()).into_any(),
+            None => py.None().into_bound(py),
+        })
+    }
+    /// True when the meter marked the date-time invalid (the IV bit): `value` gives its
+    /// fields as sent, but they do not tell a time.
+    #[getter]
+    fn invalid(&self) -> bool {
+        self.inner.invalid
     }
     fn __repr__(&self, py: Python<'_>) -> String {
+        let value = self
+            .value(py)
+            .and_then(|v| v.repr().map(|r| r.to_string()))
+            .unwrap_or_else(|_| "?".into());
+        let r = &self.inner;
         format!(
-            "MbusRecord(value={}, unit={:?}, quantity={:?}, storage={}, tariff={}, function={:?})",
-            self.value
-                .bind(py)
-                .repr()
-                .map_or_else(|_| "?".into(), |r| r.to_string()),
-            self.unit.as_deref(),
-            self.quantity.as_deref(),
-            self.storage,
-            self.tariff,
-            self.function
+            "MbusRecord(value={value}, unit={:?}, quantity={:?}, storage={}, tariff={}, function={:?})",
+            r.unit.as_deref(),
+            r.quantity.as_deref(),
+            r.storage,
+            r.tariff,
+            r.function
         )
     }
 }

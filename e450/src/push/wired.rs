@@ -1,8 +1,11 @@
 //! Wired M-Bus responses (RSP_UD) found on the line, turned into [`MbusMessage`]s.
 
-use mbus::{DecodeOptions, Frame, Header, RecordFunction, RecordKind, Response, UserData, Vif};
+use mbus::{
+    DecodeOptions, Frame, Header, LONG_DATA_OFFSET, RecordFunction, RecordKind, Response, UserData,
+    Vif,
+};
 
-use crate::reading::{Raw, Text, Value};
+use crate::reading::{Raw, Text, Value, hex, hex_text};
 
 /// A wired M-Bus slave response (RSP_UD) read from the line.
 #[derive(Debug, Clone, PartialEq)]
@@ -214,36 +217,6 @@ fn iso_time(out: &mut String, t: &mbus::datetime::Time) {
     two(out, t.second);
 }
 
-/// Bytes as upper-case hex, without allocating for up to 11 bytes (the usual DIB and VIB).
-fn hex_text(bytes: &[u8]) -> Text {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut buf = [0u8; 22];
-    if bytes.len().saturating_mul(2) > buf.len() {
-        return Text::from(hex(bytes.iter().copied()));
-    }
-    for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
-        if let [hi, lo] = pair {
-            *hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            *lo = DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
-        }
-    }
-    let used = buf.get(..bytes.len().saturating_mul(2)).unwrap_or_default();
-    Text::from(core::str::from_utf8(used).unwrap_or_default())
-}
-
-fn hex(bytes: impl Iterator<Item = u8>) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.size_hint().0.saturating_mul(2));
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0F] {
-            out.push(char::from(
-                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
-            ));
-        }
-    }
-    out
-}
-
 /// A wired M-Bus response in a long frame; `None` for frames that are not slave responses
 /// with user data (acknowledgements, requests), `Err` for user data that does not decode.
 pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, mbus::Error> {
@@ -289,26 +262,25 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
         }
         Header::None => {}
     }
-    // Records start after the start bytes, C, A and CI (7 bytes) and the data header.
+    // Records start after the start bytes, C, A and CI and the data header.
     let area = offset
-        .saturating_add(LONG_FRAME_USER_DATA)
+        .saturating_add(LONG_DATA_OFFSET)
         .saturating_add(vd.records_offset);
-    let mut records = vd.records();
-    while let Some(record) = records.next() {
+    for record in vd.records() {
         let record = record?;
-        let end = records.position();
         let Some(vib) = record.vib.as_ref() else {
             if let RecordKind::ManufacturerData {
                 more_records_follow,
             } = record.kind
             {
-                msg.manufacturer_data = Some(Text::from(hex(record.data.iter().copied())));
+                msg.manufacturer_data = Some(hex_text(record.data));
                 msg.more_records_follow = more_records_follow;
             }
             continue;
         };
-        let (dib, vib_bytes) = block_bytes(vd.records_data, &record, end);
         let info = vib.info();
+        // A plain-text VIF's unit is the meter's own text, whatever the value.
+        let text_unit = matches!(vib.vif, Vif::PlainText).then(|| Text::from(vib.text.to_string()));
         let invalid = matches!(record.value, mbus::Value::DateTime(dt) if dt.invalid);
         let (value, unit, raw) = match (record.scaled(), record.value) {
             (_, mbus::Value::None) => (None, None, None),
@@ -318,10 +290,7 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
                     mbus::Value::Real(r) => Raw::Float(f64::from(r)),
                     _ => Raw::Float(s.value),
                 };
-                let unit = match vib.vif {
-                    Vif::PlainText => Some(Text::from(vib.text.to_string())),
-                    _ => unit_symbol(s.unit).map(Text::from),
-                };
+                let unit = text_unit.or_else(|| unit_symbol(s.unit).map(Text::from));
                 (Some(Value::Number(s.value)), unit, Some(raw))
             }
             (None, v) => {
@@ -339,25 +308,27 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
                         iso_time(&mut s, &t);
                         s
                     }
-                    mbus::Value::Binary(b) => hex(b.iter().rev().copied()),
-                    mbus::Value::InvalidBcd(b) | mbus::Value::Manufacturer(b) => {
-                        hex(b.iter().copied())
+                    mbus::Value::Binary(b) => {
+                        // sent least significant byte first; shown most significant first
+                        let sent: Vec<u8> = b.iter().rev().copied().collect();
+                        hex(&sent)
                     }
+                    mbus::Value::InvalidBcd(b) | mbus::Value::Manufacturer(b) => hex(b),
                     // Numbers always scale; anything else is text.
                     other => format!("{other:?}"),
                 };
                 let text = Text::from(text);
-                let unit = match vib.vif {
-                    Vif::PlainText => Some(Text::from(vib.text.to_string())),
-                    _ => None,
-                };
-                (Some(Value::Text(text.clone())), unit, Some(Raw::Text(text)))
+                (
+                    Some(Value::Text(text.clone())),
+                    text_unit,
+                    Some(Raw::Text(text)),
+                )
             }
         };
         msg.records.push(MbusRecord {
             offset: area.saturating_add(record.offset),
-            dib,
-            vib: vib_bytes,
+            dib: hex_text(record.dib_bytes),
+            vib: hex_text(record.vib_bytes),
             value,
             unit,
             quantity: Some(snake(&format!("{:?}", info.quantity))),
@@ -377,27 +348,6 @@ pub(crate) fn response(frame: &Frame<'_>, offset: usize) -> Result<MbusMessage, 
     Ok(msg)
 }
 
-/// Where the user data after the CI field starts in a long frame (`68 L L 68 C A CI`).
-const LONG_FRAME_USER_DATA: usize = 7;
-
-/// The DIB and VIB of a data record that ends at `end` in `area`, as hex: the DIF with its
-/// DIFEs, then everything up to the data except the LVAR byte of variable-length data.
-fn block_bytes(area: &[u8], record: &mbus::Record<'_>, end: usize) -> (Text, Text) {
-    let dib_end = record
-        .offset
-        .saturating_add(1)
-        .saturating_add(record.dib.dife_count);
-    let mut vib_end = end.saturating_sub(record.data.len());
-    if record.dib.data_field.data_len().is_none() {
-        vib_end = vib_end.saturating_sub(1); // the LVAR byte
-    }
-    let slice = |a: usize, b: usize| area.get(a..b).unwrap_or_default();
-    (
-        hex_text(slice(record.offset, dib_end)),
-        hex_text(slice(dib_end, vib_end)),
-    )
-}
-
 /// The fixed data structure (CI `73`/`77`): its identification, access number, status and
 /// medium, and its two counters as records (scaled by their unit code; storage 1 for stored
 /// values; no DIB or VIB, their offset is that of the counter's four bytes).
@@ -409,7 +359,7 @@ fn fixed(msg: &mut MbusMessage, fd: &mbus::FixedData) {
     // Counter 1 follows id (4), access number, status and the medium/unit word (2).
     let first = msg
         .offset
-        .saturating_add(LONG_FRAME_USER_DATA)
+        .saturating_add(LONG_DATA_OFFSET)
         .saturating_add(8);
     for (i, c) in fd.counters.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
@@ -444,14 +394,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
-
-    #[test]
-    fn hex_text_is_upper_case_hex_at_any_length() {
-        assert_eq!(hex_text(&[]), "");
-        assert_eq!(hex_text(&[0x0F, 0xA0]), "0FA0");
-        assert_eq!(hex_text(&[0xAB; 11]), "AB".repeat(11).as_str());
-        assert_eq!(hex_text(&[0x1C; 12]), "1C".repeat(12).as_str());
-    }
 
     #[test]
     fn names_are_snake_case() {

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import timeconv
 from .analytics.tariffs import (
     DAY_KINDS,
     PEAK_15M,
@@ -202,6 +203,15 @@ class CostsConfig:
         return self.holidays | _calendar_holidays(
             self.holiday_country, self.holiday_subdivision, max(first, 1900), min(last, 2200)
         )
+
+    def holidays_for_forecast(self, times: Sequence[int]) -> FrozenSet[date]:
+        """The public holidays from the year of the first of the Unix ``times`` (a history) to
+        the year after the last one, since a forecast from it may reach into January; none
+        without times."""
+        if not times:
+            return frozenset()
+        first = timeconv.from_unix(min(times)).year
+        return self.holidays_in(first, timeconv.from_unix(max(times)).year + 1)
 
 
 @functools.lru_cache(maxsize=64)

@@ -395,9 +395,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except ConfigError as e:
                 print(f"error: {str(e).replace('costs.holiday_', '--holiday-')}", file=sys.stderr)
                 return 2
-            if t:
-                first = datetime.fromtimestamp(min(t), timezone.utc).year
-                holidays = costs.holidays_in(first, datetime.fromtimestamp(max(t), timezone.utc).year + 1)
+            holidays = costs.holidays_for_forecast(t)
         meters.append((args.csv, t, v, zone))
     else:
         from .households import DatasetUnavailable, panel

@@ -195,13 +195,8 @@ def choose_model(store: Store, config: Config, meter: MeterInfo, now: Optional[i
 
 
 def _forecast_holidays(config: Config, h: History) -> FrozenSet[date]:
-    """The configured public holidays from the history's first year to the year after its end
-    (a week-ahead forecast may reach into January)."""
-    if not h.times:
-        return frozenset()
-    first = timeconv.from_unix(min(h.times)).year
-    last = timeconv.from_unix(max(h.times)).year + 1
-    return config.costs.holidays_in(first, last)
+    """The configured public holidays over the history and the year after it."""
+    return config.costs.holidays_for_forecast(h.times)
 
 
 def _forecast_history(store: Store, config: Config, meter: MeterInfo) -> History:
